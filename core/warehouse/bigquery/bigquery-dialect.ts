@@ -1,0 +1,22 @@
+import type { SqlDialect } from '../types.js';
+
+/** GoogleSQL for BigQuery. The adapter that runs it arrives with the BigQuery warehouse. */
+export const bigqueryDialect: SqlDialect = {
+  name: 'bigquery',
+  quoteIdent: (name) => `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``,
+  quoteLiteral: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`,
+  dateLiteral: (isoDate) => `DATE '${isoDate.replaceAll("'", '')}'`,
+  countIf: (condition) => `COUNTIF(${condition})`,
+  hashOf: (expressions) => `FARM_FINGERPRINT(TO_JSON_STRING([${expressions.map((e) => `CAST(${e} AS STRING)`).join(', ')}]))`,
+  tryDouble: (expression) => `SAFE_CAST(${expression} AS FLOAT64)`,
+  tryDate: (expression) => `SAFE_CAST(${expression} AS DATE)`,
+  timestampToDate: (expression, timeZone) =>
+    timeZone
+      ? `DATE(SAFE_CAST(${expression} AS TIMESTAMP), '${timeZone.replaceAll("'", '')}')`
+      : `DATE(SAFE_CAST(${expression} AS TIMESTAMP))`,
+  text: (expression) => `CAST(${expression} AS STRING)`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  anyValue: (expression) => `ANY_VALUE(${expression})`,
+  columnType: (kind) => ({ text: 'STRING', date: 'DATE', integer: 'INT64', double: 'FLOAT64', timestamp: 'TIMESTAMP', json: 'JSON' })[kind],
+  createTempTable: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
+};

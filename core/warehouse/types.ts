@@ -1,0 +1,75 @@
+/** A value bound to a statement parameter. */
+export type SqlValue = string | number | boolean | bigint | null;
+
+/** A result row: numbers as numbers (or text when too large), dates as YYYY-MM-DD, timestamps as ISO text. */
+export type Row = Record<string, unknown>;
+
+export type ColumnKind = 'text' | 'number' | 'date' | 'timestamp' | 'other';
+
+export interface ColumnInfo {
+  name: string;
+  /** The engine's own type name, for messages. */
+  type: string;
+  kind: ColumnKind;
+}
+
+/** Something outside the warehouse that a source wants read as a relation. */
+export type ExternalSource =
+  | {
+      kind: 'file';
+      path: string;
+      format: 'csv' | 'parquet' | 'jsonl';
+      /** For jsonl: the fields to read, each as text exactly as written. */
+      fields?: readonly string[];
+      /** For csv: a quoted empty cell ("") is an empty string, not NULL (PostgreSQL's COPY writes NULL unquoted). */
+      quotedEmptyIsText?: boolean;
+    }
+  | { kind: 'database'; path: string; table: string };
+
+/**
+ * The SQL differences between engines that the plan builders need. Builders emit SQL only through these,
+ * so one plan runs on every engine that has a dialect.
+ */
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'bigquery';
+  quoteIdent(name: string): string;
+  quoteLiteral(value: string): string;
+  dateLiteral(isoDate: string): string;
+  /** Number of rows in the group where `condition` holds. */
+  countIf(condition: string): string;
+  /** A 64-bit hash of the given expressions taken together. */
+  hashOf(expressions: readonly string[]): string;
+  /** `expression` as a double, NULL where it is not a number. */
+  tryDouble(expression: string): string;
+  /** `expression` as a date, NULL where it is not one. */
+  tryDate(expression: string): string;
+  /** The calendar day of a timestamp expression, in `timeZone` when given. */
+  timestampToDate(expression: string, timeZone?: string): string;
+  text(expression: string): string;
+  greatest(a: string, b: string): string;
+  /** Any one value of the group (the engines name it differently). */
+  anyValue(expression: string): string;
+  /** The engine's name for a logical column type, for DDL. */
+  columnType(kind: 'text' | 'date' | 'integer' | 'double' | 'timestamp' | 'json'): string;
+  /** A statement creating a relation that lives only as long as this connection/session. */
+  createTempTable(name: string, select: string): string;
+}
+
+/**
+ * The warehouse port: where canonical rows live and where comparisons run as SQL.
+ * One instance serves one flow of work at a time (statements are not interleaved).
+ */
+export interface Warehouse {
+  readonly dialect: SqlDialect;
+  /** The external source kinds `stageExternal` can read (e.g. `file:csv`, `database`). */
+  readonly externalKinds: ReadonlySet<string>;
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /** Columns of a table or view; empty when it does not exist. */
+  describe(relation: string): Promise<ColumnInfo[]>;
+  /** Makes an external file or database table readable as the session-scoped relation `name`. */
+  stageExternal(name: string, source: ExternalSource): Promise<ColumnInfo[]>;
+  /** Runs `work` in one transaction: all of its writes land, or none do. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
