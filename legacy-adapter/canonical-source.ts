@@ -1,0 +1,130 @@
+import type { Mapping, SourceEntry } from '../core/config.js';
+import { BoscoError } from '../core/errors.js';
+import { CANONICAL_COLUMNS, KEY_COLUMNS, PLATFORMS } from '../core/metric-row.js';
+import { inSpan } from '../core/telemetry.js';
+import type { Warehouse } from '../core/warehouse/index.js';
+import { BUILT_IN_MAPPINGS } from './legacy-schema.js';
+import { compileMapping, resolveMapping, sourceColumnsOf, type CompiledMapping } from './mapping.js';
+import { sourceReaderFor } from './sources/index.js';
+
+export type SourceRole = 'legacy' | 'new';
+
+export interface ResolvedSource {
+  uri: string;
+  mappingName?: string;
+  mapping?: Mapping;
+}
+
+/** Turns a config or CLI source entry into a URI and its mapping; an unknown mapping name is a config error. */
+export function resolveSource(entry: SourceEntry, mappings: Record<string, Mapping>, where: string): ResolvedSource {
+  const { uri, mapping: mappingName } = typeof entry === 'string' ? { uri: entry, mapping: undefined } : entry;
+  if (!mappingName) return { uri };
+  const mapping = mappings[mappingName] ?? BUILT_IN_MAPPINGS[mappingName];
+  if (!mapping) {
+    const known = [...Object.keys(mappings), ...Object.keys(BUILT_IN_MAPPINGS)];
+    throw new BoscoError('CONFIG_INVALID', `mapping '${mappingName}' named by ${where} is not defined`, {
+      hint: `define it under "mappings" in the config, or use one of: ${known.join(', ')}`,
+    });
+  }
+  return { uri, mappingName, mapping };
+}
+
+export interface CanonicalSource {
+  /** Session-scoped relation with exactly the canonical columns, holding only the requested day (and client). */
+  relation: string;
+  label: string;
+}
+
+export interface CanonicalRequest {
+  role: SourceRole;
+  source: ResolvedSource;
+  date: string;
+  clientId?: string;
+  scratchDir: string;
+}
+
+function mappingPath(source: ResolvedSource, canonical: string): string {
+  return source.mappingName ? `mappings.${source.mappingName}.columns.${canonical}` : `a mapping for ${canonical}`;
+}
+
+async function checkRows(warehouse: Warehouse, raw: string, compiled: CompiledMapping, inScope: string, label: string, source: ResolvedSource): Promise<void> {
+  const d = warehouse.dialect;
+  const e = compiled.expressions;
+  const columnOf = new Map(resolveMapping(source.mapping).map((column) => [column.canonical, column.column ?? '(fixed)']));
+  const selects = [
+    `${d.countIf(`${e.date} IS NULL`)} AS bad_date`,
+    ...KEY_COLUMNS.filter((key) => key !== 'date').map((key) => `${d.countIf(`${inScope} AND ${e[key]} IS NULL`)} AS null_${key}`),
+    `${d.countIf(`${inScope} AND ${e.platform} NOT IN (${PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ')})`)} AS bad_platform`,
+    `min(${e.platform}) FILTER (WHERE ${inScope} AND ${e.platform} NOT IN (${PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ')})) AS bad_platform_sample`,
+    ...compiled.checks.map(
+      (check, i) =>
+        `${d.countIf(`${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL`)} AS check_${i}, ` +
+        `min(${check.raw}) FILTER (WHERE ${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL) AS sample_${i}`,
+    ),
+  ];
+  const [row = {}] = await warehouse.query(`SELECT ${selects.join(', ')} FROM ${raw}`);
+  const count = (name: string) => Number(row[name] ?? 0);
+
+  compiled.checks.forEach((check, i) => {
+    if (count(`check_${i}`) === 0) return;
+    const what = check.expected === 'date' ? 'a date (YYYY-MM-DD)' : 'a number';
+    throw new BoscoError('SOURCE_MALFORMED', `${label}: column '${check.column}' has ${count(`check_${i}`)} value(s) that are not ${what}, e.g. '${String(row[`sample_${i}`])}'`, {
+      hint: check.expected === 'date'
+        ? `write dates as YYYY-MM-DD, or map a timestamp column with { "column": "${check.column}", "type": "timestamp" } at ${mappingPath(source, check.canonical)}`
+        : `fix those values, or map ${check.canonical} to a numeric column at ${mappingPath(source, check.canonical)}`,
+    });
+  });
+  if (count('bad_date') > 0) {
+    throw new BoscoError('SOURCE_MALFORMED', `${label}: ${count('bad_date')} row(s) have no date in column '${columnOf.get('date')}'`, {
+      hint: 'every row needs a date; fill the column or remove those rows',
+    });
+  }
+  for (const key of KEY_COLUMNS) {
+    if (count(`null_${key}`) > 0) {
+      throw new BoscoError('SOURCE_MALFORMED', `${label}: ${count(`null_${key}`)} row(s) have an empty ${key} (column '${columnOf.get(key)}')`, {
+        hint: `every row needs ${KEY_COLUMNS.join(', ')}; fill those cells or remove the rows`,
+      });
+    }
+  }
+  if (count('bad_platform') > 0) {
+    throw new BoscoError('SOURCE_MALFORMED', `${label}: column '${columnOf.get('platform')}' holds '${String(row.bad_platform_sample)}' (${count('bad_platform')} row(s)), which is not a known platform`, {
+      hint: `platforms are ${PLATFORMS.join(', ')}; translate legacy codes with "values" at ${mappingPath(source, 'platform')}`,
+    });
+  }
+}
+
+/**
+ * Makes a source readable as canonical `MetricRow` columns for one day, after checking that it has every
+ * column the mapping needs and that its values parse. Errors name the source, the column and the fix.
+ */
+export async function stageCanonicalSource(warehouse: Warehouse, request: CanonicalRequest): Promise<CanonicalSource> {
+  const { role, source, date, clientId } = request;
+  return inSpan('bosco.source.stage', { 'bosco.source.role': role, 'bosco.source.reader': sourceReaderFor(source.uri).name }, async () => {
+    const d = warehouse.dialect;
+    const raw = `bosco_raw_${role}`;
+    const mapped = new Map(resolveMapping(source.mapping).map((column) => [column.canonical, column.column]));
+    const staged = await sourceReaderFor(source.uri).stage({
+      warehouse,
+      uri: source.uri,
+      relation: raw,
+      columns: sourceColumnsOf(source.mapping),
+      scratchDir: request.scratchDir,
+      pushdown: { date, dateColumn: mapped.get('date'), clientId, clientColumn: mapped.get('client_id') },
+    });
+    const compiled = compileMapping(source.mapping, staged.columns, d);
+    const [firstMissing] = compiled.missing;
+    if (firstMissing) {
+      const names = compiled.missing.map((m) => `'${m.column}'`).join(', ');
+      throw new BoscoError('SOURCE_MISSING_COLUMN', `${staged.label}: missing column${compiled.missing.length > 1 ? 's' : ''} ${names}`, {
+        hint: `the source has ${staged.columns.map((c) => c.name).join(', ') || 'no columns'}; rename the column${compiled.missing.length > 1 ? 's' : ''} or map ${firstMissing.canonical} at ${mappingPath(source, firstMissing.canonical)}`,
+      });
+    }
+    const e = compiled.expressions;
+    const inScope = [`${e.date} = ${d.dateLiteral(date)}`, ...(clientId !== undefined ? [`${e.client_id} = ${d.quoteLiteral(clientId)}`] : [])].join(' AND ');
+    await checkRows(warehouse, raw, compiled, inScope, staged.label, source);
+    const relation = `bosco_${role}`;
+    const select = CANONICAL_COLUMNS.map(({ name }) => `${e[name]} AS ${d.quoteIdent(name)}`).join(', ');
+    await warehouse.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT ${select} FROM ${raw} WHERE ${inScope}`);
+    return { relation, label: staged.label };
+  });
+}
