@@ -1,0 +1,110 @@
+import { inSpan } from '../core/telemetry.js';
+import type { Warehouse } from '../core/warehouse/index.js';
+import { clientResult, type MetricCounts } from './rollup.js';
+import { comparisonPlan } from './sql-plan.js';
+import type { ClientResult, ComparisonSpec, Difference, DifferenceKind, RowCounts, ToleranceTable } from './types.js';
+
+export interface CompareRequest {
+  legacy: string;
+  next: string;
+  spec: ComparisonSpec;
+  tolerances: ToleranceTable;
+  /** Fetch up to this many row-level differences when anything differs; none when undefined. */
+  differencesLimit?: number;
+}
+
+export interface Comparison {
+  clients: ClientResult[];
+  differences?: Difference[];
+}
+
+const count = (value: unknown) => Number(value ?? 0);
+
+/**
+ * Compares two canonical relations inside the warehouse. Only per-client aggregates and the capped
+ * row-level differences ever leave the engine.
+ */
+export async function compareRelations(warehouse: Warehouse, request: CompareRequest): Promise<Comparison> {
+  const { legacy, next, spec } = request;
+  const d = warehouse.dialect;
+  const plan = comparisonPlan(d, spec, request.tolerances);
+
+  const [legacyTotals, newTotals] = await inSpan('bosco.reconcile.totals', {}, async () =>
+    Promise.all([warehouse.query(plan.totals(legacy)), warehouse.query(plan.totals(next))]),
+  );
+
+  let compared = await inSpan('bosco.reconcile.compare', {}, () => warehouse.query(plan.comparison(legacy, next)));
+
+  // The join itself shows whether any key can repeat (see `comparison` in sql-plan.ts). Only then are duplicates
+  // looked for, and the join rerun without them: a run with no duplicates, the usual one, pays for one join.
+  // Rows without a client are invisible to the join, so their presence alone sends the run down the exact path.
+  const total = <T extends Record<string, unknown>>(rows: T[], column: string) => rows.reduce((sum, row) => sum + count(row[column]), 0);
+  const mayRepeat =
+    [...legacyTotals, ...newTotals].some((row) => row.client_id === null) ||
+    total(legacyTotals, 'row_count') - total(compared, 'missing_in_new') !== total(compared, 'matched') ||
+    total(newTotals, 'row_count') - total(compared, 'missing_in_legacy') !== total(compared, 'matched') ||
+    total(compared, 'legacy_only_keys') !== total(compared, 'missing_in_new') ||
+    total(compared, 'new_only_keys') !== total(compared, 'missing_in_legacy');
+  const duplicates = !mayRepeat
+    ? undefined
+    : await inSpan('bosco.reconcile.duplicates', {}, async () => {
+        await warehouse.run(d.createTempTable('bosco_dup_candidates', `${plan.duplicateHashes(legacy)} UNION ${plan.duplicateHashes(next)}`));
+        const [candidates] = await warehouse.query('SELECT count(*) AS n FROM bosco_dup_candidates');
+        if (count(candidates?.n) === 0) return undefined;
+        await warehouse.run(d.createTempTable('bosco_duplicates', plan.duplicateKeys(legacy, next, 'bosco_dup_candidates')));
+        const [found] = await warehouse.query('SELECT count(*) AS n FROM bosco_duplicates');
+        return count(found?.n) > 0 ? 'bosco_duplicates' : undefined;
+      });
+  if (duplicates) {
+    compared = await inSpan('bosco.reconcile.compare', {}, () => warehouse.query(plan.comparison(legacy, next, duplicates)));
+  }
+  const duplicatesByClient = duplicates
+    ? await warehouse.query(`SELECT ${d.quoteIdent(spec.clientKey)} AS client_id, count(*) AS n FROM ${duplicates} GROUP BY 1`)
+    : [];
+
+  const byClient = <T extends { client_id?: unknown }>(rows: T[]) => new Map(rows.map((row) => [String(row.client_id), row]));
+  const legacyBy = byClient(legacyTotals);
+  const newBy = byClient(newTotals);
+  const comparedBy = byClient(compared);
+  const dupBy = byClient(duplicatesByClient);
+  const clientIds = [...new Set([...legacyBy.keys(), ...newBy.keys()])].sort();
+
+  const clients = clientIds.map((clientId) => {
+    const l = legacyBy.get(clientId) ?? {};
+    const n = newBy.get(clientId) ?? {};
+    const c = comparedBy.get(clientId) ?? {};
+    const rows: RowCounts = {
+      legacy: count(l.row_count),
+      new: count(n.row_count),
+      matched: count(c.matched),
+      missing_in_new: count(c.missing_in_new),
+      missing_in_legacy: count(c.missing_in_legacy),
+      duplicate_keys: count(dupBy.get(clientId)?.n),
+    };
+    const metrics: MetricCounts[] = spec.metrics.map((metric) => ({
+      metric,
+      legacyTotal: count(l[metric]),
+      newTotal: count(n[metric]),
+      rowsMismatched: count(c[`mismatched_${metric}`]),
+      missingRowsWithValue: count(c[`missing_valued_${metric}`]),
+    }));
+    return clientResult(clientId, rows, metrics);
+  });
+
+  if (request.differencesLimit === undefined || clients.every((client) => client.status === 'pass')) return { clients };
+  const rows = await inSpan('bosco.reconcile.differences', {}, () =>
+    warehouse.query(plan.differences(legacy, next, request.differencesLimit!, duplicates)),
+  );
+  const differences: Difference[] = rows.map((row) => ({
+    client_id: String(row.client_id),
+    date: String(row.date),
+    platform: String(row.platform),
+    account_id: String(row.account_id),
+    campaign_id: String(row.campaign_id),
+    kind: row.kind as DifferenceKind,
+    metric: row.metric === null ? null : String(row.metric),
+    legacy: row.legacy === null ? null : Number(row.legacy),
+    new: row.new === null ? null : Number(row.new),
+  }));
+  return { clients, differences };
+}
