@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { BoscoError } from '../../core/errors.js';
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '') || '(body)';
+}
+
+/**
+ * Validates a response body against an API's schema. A mismatch names the field path, e.g.
+ * `meta_ads payload: data[3].spend: expected string, received number`.
+ */
+export function parsePayload<T>(schema: z.ZodType<T>, body: unknown, platform: string): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new BoscoError('PAYLOAD_INVALID', `${platform} payload: ${formatPath(issue.path)}: ${issue.message}`, {
+    hint: 'the platform changed its response shape (schema drift) or the body is not this API\'s; compare it with the connector\'s schema',
+  });
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) {
+    current = (current as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+/** Paths of fields present in `value` that `schema` does not declare (`data[].new_field`): schema drift. */
+export function unknownFieldPaths(schema: z.ZodType, value: unknown, path = ''): string[] {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodObject && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const shape = inner.shape as Record<string, z.ZodType>;
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
+      const childPath = path ? `${path}.${key}` : key;
+      return key in shape ? unknownFieldPaths(shape[key]!, child, childPath) : [childPath];
+    });
+  }
+  if (inner instanceof z.ZodArray && Array.isArray(value)) {
+    const found = new Set(value.flatMap((item) => unknownFieldPaths(inner.element as z.ZodType, item, `${path}[]`)));
+    return [...found];
+  }
+  return [];
+}

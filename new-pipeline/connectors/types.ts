@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import type { Platform } from '../../core/metric-row.js';
+
+/** An account a client has connected on one platform. */
+export interface ConnectedAccount {
+  clientId: string;
+  platform: Platform;
+  /**
+   * The platform's own account id, always text: Google Ads customer id (digits, no dashes), Meta ad account id
+   * (digits, without `act_`), TikTok advertiser id, GA4 property id, Shopify shop name (`<shop>` of `<shop>.myshopify.com`).
+   */
+  accountId: string;
+}
+
+/** One HTTP request a connector wants made, relative to the platform's base URL. Never holds a secret. */
+export interface ApiRequest {
+  method: 'GET' | 'POST';
+  /** Path from the base URL, starting with `/`, e.g. `/v21/customers/123/googleAds:searchStream`. */
+  path: string;
+  query?: Record<string, string>;
+  /** Non-secret headers; auth headers come from `Connector.authHeaders`. */
+  headers?: Record<string, string>;
+  /** JSON body. */
+  body?: unknown;
+  /** What this request is for, for the connector's own `parse` (e.g. `account-info`, `report`). */
+  purpose?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** Parsed JSON body; the raw text when it is not JSON (a truncated body, an HTML error page). */
+  body: unknown;
+  /** True when the body was not valid JSON. */
+  bodyInvalid?: boolean;
+}
+
+/** What a response means to the fetch loop; each connector reads its own platform's signals. */
+export type ResponseVerdict =
+  | { kind: 'ok' }
+  /** Over a rate limit: wait (`retryAfterMs` when the platform says how long) and retry. Not a failure. */
+  | { kind: 'throttled'; reason: string; retryAfterMs?: number }
+  /** Transient (5xx, a truncated body, a platform "try again"): back off and retry within the budget. */
+  | { kind: 'retryable'; reason: string }
+  /** Will not succeed by retrying (auth, a bad request): the partition fails with this reason. */
+  | { kind: 'fatal'; reason: string };
+
+/** Facts about the account that the API reports alongside the data. */
+export interface AccountFacts {
+  /** ISO 4217 code of money in the records. */
+  currency?: string;
+  /** IANA time zone of the account's reporting day. */
+  timeZone?: string;
+}
+
+export interface PageResult<R> {
+  records: R[];
+  /** The next request (the next page, or the report after an account-info call), or undefined when done. */
+  next?: ApiRequest;
+  account?: AccountFacts;
+  /** Paths of fields in the payload that the schema does not know (`data[].new_field`): schema drift, reported, not fatal. */
+  unknownFields: string[];
+}
+
+/** The partition a connector fetches: one account's data for one day. */
+export interface FetchContext {
+  account: ConnectedAccount;
+  /** The day, YYYY-MM-DD, in the account's own time zone (the platform's reporting day). */
+  date: string;
+}
+
+/**
+ * A source connector, written against one platform's real reporting API. `firstRequest`, `classify` and `parse`
+ * are pure, so a saved response body can be replayed through `parse` without any network.
+ */
+export interface Connector<R = unknown> {
+  readonly platform: Platform;
+  /** The API and version spoken, e.g. `Google Ads API v21 (REST searchStream)`. */
+  readonly api: string;
+  /** Bumped whenever what the connector requests or yields changes; recorded with every landed payload. */
+  readonly connectorVersion: string;
+  /** The zod schema of one raw record (one row of the API's report). */
+  readonly recordSchema: z.ZodType<R>;
+  /** Headers carrying the credential; the only place a secret is used. */
+  authHeaders(credential: string): Record<string, string>;
+  firstRequest(context: FetchContext): ApiRequest;
+  classify(response: ApiResponse): ResponseVerdict;
+  /**
+   * Turns a successful response body into records and the next request. Throws a BoscoError with code
+   * `PAYLOAD_INVALID` whose message names the field path when the body does not match the API's schema.
+   */
+  parse(body: unknown, context: FetchContext, request: ApiRequest): PageResult<R>;
+  /** Removes personal data (emails, names, phones, addresses) from a body before it is landed. */
+  redact?(body: unknown): unknown;
+}

@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Platform } from '../../core/metric-row.js';
+import type { ApiRequest } from '../connectors/types.js';
+
+/** One client's data from one platform for one day: the unit that is landed, loaded and replaced whole. */
+export interface PartitionKey {
+  date: string;
+  platform: Platform;
+  clientId: string;
+}
+
+/** One API response as landed, with what was asked and when. */
+export interface LandedPage {
+  account_id: string;
+  request: ApiRequest;
+  status: number;
+  fetched_at: string;
+  body: unknown;
+}
+
+export interface PartitionHeader {
+  run_id: string;
+  api: string;
+  connector_version: string;
+  /** Facts the API reported per account (currency, time zone). */
+  accounts: Record<string, { currency?: string; timeZone?: string }>;
+  unknown_fields: string[];
+}
+
+export interface LandedPartition {
+  path: string;
+  sha256: string;
+  bytes: number;
+  pages: number;
+}
+
+/** `raw/date=D/platform=P/client=C.jsonl.gz`; the client id is encoded so no id can escape the folder. */
+export function partitionPath(workspaceDir: string, key: PartitionKey): string {
+  return join(workspaceDir, 'raw', `date=${key.date}`, `platform=${key.platform}`, `client=${encodeURIComponent(key.clientId)}.jsonl.gz`);
+}
+
+/**
+ * Lands a partition's raw responses as gzip JSON lines: a header line, then one line per response. Written to
+ * a temporary file and renamed into place, so a partition is either wholly there or not at all.
+ */
+export function landPartition(workspaceDir: string, key: PartitionKey, header: PartitionHeader, pages: readonly LandedPage[]): LandedPartition {
+  const path = partitionPath(workspaceDir, key);
+  mkdirSync(dirname(path), { recursive: true });
+  const lines = [JSON.stringify({ kind: 'partition', ...key, ...header }), ...pages.map((page) => JSON.stringify({ kind: 'page', ...page }))];
+  const compressed = gzipSync(lines.join('\n') + '\n');
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temporary, compressed);
+    renameSync(temporary, path);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  return { path, sha256: createHash('sha256').update(compressed).digest('hex'), bytes: compressed.length, pages: pages.length };
+}
+
+/** Reads a landed partition back: its header and its pages. */
+export function readLandedPartition(path: string): { header: PartitionKey & PartitionHeader; pages: LandedPage[] } {
+  const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const [header, ...pages] = lines;
+  return { header: header as unknown as PartitionKey & PartitionHeader, pages: pages as unknown as LandedPage[] };
+}

@@ -1,0 +1,62 @@
+import type { Platform } from '../../core/metric-row.js';
+import type { SimWorld } from './world.js';
+
+export interface SimRequest {
+  method: string;
+  pathname: string;
+  query: URLSearchParams;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** Parsed JSON body, or undefined. */
+  body: unknown;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+/** Faults the simulator injects, to prove the connectors cope with what real platforms do. */
+export interface SimFaults {
+  /** Requests per second each platform allows (token bucket, burst = 1 s); beyond it, the platform's own throttle answer. */
+  rateLimitPerSecond?: Partial<Record<Platform, number>>;
+  /** Every `every`th request to a platform starts a burst of `burst` 5xx answers. */
+  serverErrors?: { every: number; burst: number; platforms?: Platform[] };
+  /** Latency added to every answer, ms. */
+  latencyMs?: number;
+  /** Every `every`th request is answered only after `ms` (longer than a client's timeout). */
+  slow?: { every: number; ms: number };
+  /** Every `every`th answer's body is cut short mid-JSON. */
+  truncate?: { every: number };
+  /** One platform's payload changes shape: a field renamed, a field added, or a field's type changed. */
+  drift?: { platform: Platform; kind: 'rename' | 'add' | 'type' };
+  /** Re-pulling a day returns higher conversions (late attribution), as real platforms restate. */
+  restatements?: boolean;
+}
+
+/** Per request, what a platform route needs beyond the request itself. */
+export interface SimEnv {
+  world: SimWorld;
+  faults: SimFaults;
+  /** How many times this account's day was pulled before (0 on the first pull), for restatements. */
+  pullsBefore(accountId: string, date: string): number;
+}
+
+/**
+ * One platform's API as the simulator speaks it: its paths, auth header, paging, and its own shapes for data,
+ * throttling and errors. One file per platform in `platforms/`, registered in `platforms/index.ts`.
+ */
+export interface SimulatedPlatform {
+  readonly platform: Platform;
+  matches(request: SimRequest): boolean;
+  /** True when the request carries `token` the way this API expects it. */
+  authorized(request: SimRequest, token: string): boolean;
+  handle(request: SimRequest, env: SimEnv): SimResponse;
+  /** This API's answer when a caller is over its rate limit. */
+  throttled(retryAfterSeconds: number): SimResponse;
+  /** This API's answer to a missing or wrong credential. */
+  unauthorized(): SimResponse;
+  /** This API's answer to an internal error. */
+  serverError(): SimResponse;
+}
