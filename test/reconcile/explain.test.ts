@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { currencyUnconverted, dayShift, droppedCampaign, duplicateRows, explainClients, roundingDrift } from '../../reconcile/explain/index.js';
+import { clientResult } from '../../reconcile/rollup.js';
+import type { Difference, RowCounts } from '../../reconcile/types.js';
+
+const client = (rows: Partial<RowCounts> = {}) =>
+  clientResult('c', { legacy: 10, new: 10, matched: 10, missing_in_new: 0, missing_in_legacy: 0, duplicate_keys: 0, ...rows }, [
+    { metric: 'spend', legacyTotal: 1, newTotal: 2, rowsMismatched: 1, missingRowsWithValue: 0 },
+  ]);
+
+const difference = (overrides: Partial<Difference>): Difference => ({
+  client_id: 'c', date: '2026-11-22', platform: 'meta_ads', account_id: 'a1', campaign_id: 'k1',
+  kind: 'value_mismatch', metric: 'spend', legacy: 10, new: 10.5, ...overrides,
+});
+
+describe('difference explainers', () => {
+  it('names a double insert from duplicate keys', () => {
+    const note = duplicateRows.explain(client({ duplicate_keys: 1 }), [difference({ kind: 'duplicate_key', metric: null, legacy: 2, new: 1 })]);
+    expect(note).toContain('in legacy');
+  });
+
+  it('names the campaign that is on one side only', () => {
+    const note = droppedCampaign.explain(client(), [difference({ kind: 'missing_in_new', metric: null, legacy: null, new: null, campaign_id: '999' })]);
+    expect(note).toContain('campaign 999 (only in legacy)');
+  });
+
+  it('recognises an unconverted currency by a constant money ratio on an account', () => {
+    const rows = [10, 20, 30].map((legacy, i) => difference({ campaign_id: String(i), legacy, new: legacy * 1.08 }));
+    expect(currencyUnconverted.explain(client(), rows)).toContain('×1.0800');
+  });
+
+  it('does not call varying ratios a currency problem', () => {
+    const rows = [difference({ legacy: 10, new: 12 }), difference({ legacy: 10, new: 15 })];
+    expect(currencyUnconverted.explain(client(), rows)).toBeUndefined();
+  });
+
+  it('suspects a day shift when most metrics differ on many campaigns of one account', () => {
+    const rows = ['1', '2', '3'].flatMap((campaign_id) =>
+      ['spend', 'impressions', 'clicks'].map((metric) => difference({ campaign_id, metric, legacy: 100, new: 150 + Number(campaign_id) })),
+    );
+    expect(dayShift.explain(client(), rows)).toContain("time zone");
+  });
+
+  it('calls cent-sized money differences rounding drift', () => {
+    expect(roundingDrift.explain(client(), [difference({ legacy: 10, new: 10.03 })])).toContain('rounding');
+    expect(roundingDrift.explain(client(), [difference({ legacy: 10, new: 12 })])).toBeUndefined();
+  });
+
+  it('explains only failing clients', () => {
+    const passing = clientResult('p', { legacy: 1, new: 1, matched: 1, missing_in_new: 0, missing_in_legacy: 0, duplicate_keys: 0 }, []);
+    const notes = explainClients([passing, client({ duplicate_keys: 1 })], []);
+    expect([...notes.keys()]).toEqual(['c']);
+  });
+});
