@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'UNKNOWN_CLIENT'
   | 'PAYLOAD_INVALID'
   | 'CREDENTIALS_MISSING'
+  | 'FX_RATE_MISSING'
   | 'PLATFORM_FAILED'
   | 'WORKSPACE_LOCKED'
   | 'WAREHOUSE_FAILED'
@@ -42,6 +43,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   UNKNOWN_CLIENT: EXIT.badInput,
   PAYLOAD_INVALID: EXIT.badInput,
   CREDENTIALS_MISSING: EXIT.badInput,
+  /** A partition needs a rate the rates table lacks: that partition fails, the run reports it. */
+  FX_RATE_MISSING: EXIT.failed,
   /** A platform kept failing after retries: the partition failed, the run reports it. */
   PLATFORM_FAILED: EXIT.failed,
   SOURCE_UNREACHABLE: EXIT.unreachable,
