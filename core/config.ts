@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { isValidTimeZone } from './dates.js';
 import { BoscoError, messageOf } from './errors.js';
-import { CANONICAL_COLUMNS, METRIC_COLUMNS, PLATFORMS } from './metric-row.js';
+import { CANONICAL_COLUMNS, METRIC_COLUMNS, PLATFORMS, type Platform } from './metric-row.js';
 
 const CANONICAL_NAMES = CANONICAL_COLUMNS.map((column) => column.name) as [string, ...string[]];
 
@@ -58,6 +58,34 @@ export const SourceEntrySchema = z.union([
 ]);
 export type SourceEntry = z.infer<typeof SourceEntrySchema>;
 
+export interface ConversionDefinition {
+  /** What counts for a client that lists nothing for the platform. */
+  default: readonly string[];
+  /** The names the platform's connector fetches (metric fields of its report); absent: any action type its API reports. */
+  choices?: readonly string[];
+}
+
+/** What counts as a conversion on each platform. */
+export const CONVERSION_DEFINITIONS: Record<Platform, ConversionDefinition> = {
+  google_ads: { default: ['conversions'], choices: ['conversions'] },
+  // Not `omni_purchase` as well: Meta reports it as a superset of `purchase`, so listing both counts purchases twice.
+  meta_ads: { default: ['purchase'] },
+  ga4: { default: ['keyEvents'], choices: ['keyEvents'] },
+  shopify: { default: ['orders'], choices: ['orders'] },
+  // `conversion` counts the campaign's optimisation event, which need not be a purchase.
+  tiktok_ads: { default: ['complete_payment'], choices: ['complete_payment', 'conversion'] },
+};
+
+const ConversionsSchema = z.partialRecord(z.enum(PLATFORMS), z.array(z.string().min(1)).min(1)).superRefine((conversions, ctx) => {
+  for (const [platform, names = []] of Object.entries(conversions) as Array<[Platform, string[] | undefined]>) {
+    const { choices } = CONVERSION_DEFINITIONS[platform];
+    const unknown = choices && names.find((name) => !choices.includes(name));
+    if (unknown !== undefined) ctx.addIssue({ code: 'custom', path: [platform], message: `'${unknown}' is not a ${platform} conversion; use ${choices!.join(' or ')}` });
+    // The names are summed: one listed twice would count its conversions twice.
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: [platform], message: 'a conversion is listed twice' });
+  }
+});
+
 export const ClientSchema = z
   .object({
     id: z.string().min(1),
@@ -67,9 +95,39 @@ export const ClientSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD').default('USD'),
     /** The ad and commerce accounts the client has connected. */
     accounts: z.array(z.object({ platform: z.enum(PLATFORMS), accountId: z.string().min(1) }).strict()).default([]),
+    /**
+     * Per platform, the action types (Meta) or report metrics that count as conversions for this client, e.g.
+     * `{ "meta_ads": ["lead"] }`; their values are summed into conversions and revenue. A platform not listed counts
+     * its default from `CONVERSION_DEFINITIONS`. Read it through `conversionsFor`.
+     */
+    conversions: ConversionsSchema.optional(),
   })
   .strict();
 export type ClientConfig = z.infer<typeof ClientSchema>;
+
+/** What counts as a conversion for `client` on `platform`: its own list, else the platform's default. */
+export function conversionsFor(client: Pick<ClientConfig, 'conversions'>, platform: Platform): readonly string[] {
+  return client.conversions?.[platform] ?? CONVERSION_DEFINITIONS[platform].default;
+}
+
+export const QualitySettingsSchema = z
+  .object({
+    /**
+     * How far a partition may stray from the median of its trailing days before it is flagged (warn, never
+     * blocked): flagged above `ratio` × the median or below the median / `ratio`. Defaults: rows 2, spend 3.
+     */
+    volumeBand: z
+      .object({ rowsRatio: z.number().gt(1).default(2), spendRatio: z.number().gt(1).default(3) })
+      .strict()
+      .default({ rowsRatio: 2, spendRatio: 3 }),
+    /** Days before a partition's day whose median it is compared with. Default 7. */
+    trailingDays: z.number().int().positive().default(7),
+    /** Fewest of those days that must have data for the comparison to be made at all. Default 3. */
+    minHistoryDays: z.number().int().positive().default(3),
+  })
+  .strict()
+  .refine((quality) => quality.minHistoryDays <= quality.trailingDays, { message: 'must not exceed trailingDays', path: ['minHistoryDays'] });
+export type QualitySettings = z.infer<typeof QualitySettingsSchema>;
 
 export const PlatformLimitsSchema = z
   .object({
@@ -99,23 +157,50 @@ export const PlatformSettingsSchema = z
   .strict();
 export type PlatformSettings = z.infer<typeof PlatformSettingsSchema>;
 
+const DuckDbWarehouseSchema = z
+  .object({
+    kind: z.literal('duckdb'),
+    /** DuckDB file; default `<workspace>/warehouse.duckdb`. */
+    path: z.string().min(1).optional(),
+    /** DuckDB memory limit; beyond it work spills to disk, so memory stays bounded on any data size. */
+    memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 1GB').default('1GB'),
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const BigQueryWarehouseSchema = z
+  .object({
+    kind: z.literal('bigquery'),
+    /** Google Cloud project the jobs run in and the dataset belongs to. */
+    projectId: z.string().min(1),
+    /** Dataset holding the workspace's tables: a table named without a dataset is read and written here. */
+    dataset: z.string().regex(/^[A-Za-z0-9_]{1,1024}$/, 'expected a dataset id (letters, digits, underscores)'),
+    /** The dataset's location, e.g. `EU` or `europe-west1`; jobs run there. Default: BigQuery's (`US`). */
+    location: z.string().min(1).optional(),
+    /** Root of the BigQuery API, e.g. an emulator or a private endpoint. Default: Google's. */
+    apiEndpoint: z.url().optional(),
+    /**
+     * A service-account key: a file, or an environment variable holding the key's JSON. Never the config itself.
+     * Default: Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, the metadata server).
+     */
+    credential: z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]).optional(),
+  })
+  .strict();
+export type BigQueryWarehouseSettings = z.infer<typeof BigQueryWarehouseSchema>;
+
+/** The workspace warehouse, by `kind`; without one it is DuckDB, so a config written before `kind` existed still reads. */
+const WarehouseSettingsSchema = z.preprocess(
+  (value) => (value !== null && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'duckdb' } : value),
+  z.discriminatedUnion('kind', [DuckDbWarehouseSchema, BigQueryWarehouseSchema]),
+);
+
 export const ConfigSchema = z
   .object({
     /** Folder holding the embedded warehouse and the tool's state; relative to the config file. */
     workspace: z.string().min(1).default('.bosco'),
     /** Zone in which `today` and `yesterday` are computed. */
     reportingTimeZone: z.string().refine(isValidTimeZone, 'not a known IANA time zone').default('UTC'),
-    warehouse: z
-      .object({
-        kind: z.literal('duckdb').default('duckdb'),
-        /** DuckDB file; default `<workspace>/warehouse.duckdb`. */
-        path: z.string().min(1).optional(),
-        /** DuckDB memory limit; beyond it work spills to disk, so memory stays bounded on any data size. */
-        memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 1GB').default('1GB'),
-        threads: z.number().int().positive().optional(),
-      })
-      .strict()
-      .default({ kind: 'duckdb', memoryLimit: '1GB' }),
+    warehouse: WarehouseSettingsSchema.default({ kind: 'duckdb', memoryLimit: '1GB' }),
     sources: z
       .object({ legacy: SourceEntrySchema, new: SourceEntrySchema })
       .partial()
@@ -147,6 +232,8 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ tolerances: {}, clients: {}, limit: 1000 }),
+    /** Data-quality checks of the new pipeline's partitions. */
+    quality: QualitySettingsSchema.default({ volumeBand: { rowsRatio: 2, spendRatio: 3 }, trailingDays: 7, minHistoryDays: 3 }),
   })
   .strict();
 
@@ -239,8 +326,9 @@ export async function loadConfig(options: { explicitPath?: string; cwd?: string 
   const config = parseConfig(file ? await readConfigFile(file) : {}, file ?? 'embedded defaults');
   const baseDir = file ? dirname(file) : cwd;
   const workspaceDir = isAbsolute(config.workspace) ? config.workspace : resolve(baseDir, config.workspace);
-  const warehousePath = config.warehouse.path
-    ? resolve(baseDir, config.warehouse.path)
-    : resolve(workspaceDir, 'warehouse.duckdb');
+  const warehousePath =
+    config.warehouse.kind === 'duckdb' && config.warehouse.path
+      ? resolve(baseDir, config.warehouse.path)
+      : resolve(workspaceDir, 'warehouse.duckdb');
   return { config, file, workspaceDir, warehousePath };
 }

@@ -1,8 +1,21 @@
+import { dirname } from 'node:path';
 import type { LoadedConfig } from '../config.js';
 import { DuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
 import type { Warehouse } from './types.js';
 
-export type { ColumnInfo, ExternalSource, Row, SqlDialect, SqlValue, Warehouse } from './types.js';
+export type {
+  ColumnInfo,
+  ColumnType,
+  ExternalSource,
+  PartitionKey,
+  PartitionRows,
+  Row,
+  SqlDialect,
+  SqlValue,
+  TableColumn,
+  TableSpec,
+  Warehouse,
+} from './types.js';
 
 /** Opens the workspace's warehouse as its config `kind` says. The one place that knows the vendors. */
 export async function openWarehouse(loaded: LoadedConfig): Promise<Warehouse> {
@@ -10,5 +23,10 @@ export async function openWarehouse(loaded: LoadedConfig): Promise<Warehouse> {
   switch (settings.kind) {
     case 'duckdb':
       return DuckDbWarehouse.open({ path: loaded.warehousePath, memoryLimit: settings.memoryLimit, threads: settings.threads });
+    case 'bigquery': {
+      // Loaded only when configured: the Google client is large, and a DuckDB workspace never needs it.
+      const { BigQueryWarehouse } = await import('./bigquery/bigquery-warehouse.js');
+      return BigQueryWarehouse.fromConfig(settings, loaded.file ? dirname(loaded.file) : process.cwd());
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { SqlDialect } from '../types.js';
 
-/** GoogleSQL for BigQuery. The adapter that runs it arrives with the BigQuery warehouse. */
+/** GoogleSQL for BigQuery, as the BigQuery warehouse (bigquery-warehouse.ts) runs it. */
 export const bigqueryDialect: SqlDialect = {
   name: 'bigquery',
   quoteIdent: (name) => `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { BoscoError, messageOf } from '../../errors.js';
-import type { ColumnInfo, ColumnKind, ExternalSource, Row, SqlValue, Warehouse } from '../types.js';
+import type { ColumnInfo, ColumnKind, ExternalSource, PartitionKey, PartitionRows, Row, SqlValue, TableSpec, Warehouse } from '../types.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 
 export interface DuckDbWarehouseOptions {
@@ -39,10 +39,34 @@ function toPlain(value: DuckDBValue): unknown {
 
 const EXTERNAL_KINDS = new Set(['file:csv', 'file:parquet', 'file:jsonl', 'database']);
 
+/** Rows per INSERT of a partition replace: a few thousand parameters per statement. */
+const INSERT_BATCH = 500;
+
+/** A row's value for each of `columns`, the partition's columns filled in; a row outside the partition is refused. */
+function partitionRowValues(table: string, partition: PartitionKey, columns: readonly string[], row: Row): SqlValue[] {
+  const unknown = Object.keys(row).find((key) => !columns.includes(key));
+  if (unknown !== undefined) {
+    throw new BoscoError('WAREHOUSE_FAILED', `${table} has no column '${unknown}'`, { hint: `rows for ${table} may only carry its columns: ${columns.join(', ')}` });
+  }
+  return columns.map((column) => {
+    const value = row[column] ?? null;
+    if (column in partition) {
+      if (value === null) return partition[column]!;
+      if (String(value) !== String(partition[column])) {
+        throw new BoscoError('WAREHOUSE_FAILED', `a row for ${table} has ${column} = ${String(value)}, outside the partition being replaced (${column} = ${String(partition[column])})`, {
+          hint: 'replace each partition with its own rows only',
+        });
+      }
+    }
+    return value === null || typeof value !== 'object' ? (value as SqlValue) : JSON.stringify(value);
+  });
+}
+
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = duckdbDialect;
   readonly externalKinds: ReadonlySet<string> = EXTERNAL_KINDS;
   private attached = 0;
+  private inTransaction = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -144,8 +168,52 @@ export class DuckDbWarehouse implements Warehouse {
     return this.describe(name);
   }
 
+  async createTable(table: string, spec: TableSpec): Promise<void> {
+    const parts = table.split('.');
+    if (parts.length > 1) await this.run(`CREATE SCHEMA IF NOT EXISTS ${this.quoteName(parts.slice(0, -1).join('.'))}`);
+    const columns = spec.columns.map((c) => `${this.dialect.quoteIdent(c.name)} ${this.dialect.columnType(c.type)}${c.required ? ' NOT NULL' : ''}`);
+    // partitionBy and clusterBy are layout hints for engines that have them; a DuckDB table is one block of rows.
+    await this.run(`CREATE TABLE IF NOT EXISTS ${this.quoteName(table)} (${columns.join(', ')})`);
+  }
+
+  async replacePartition(table: string, partition: PartitionKey, rows: PartitionRows): Promise<void> {
+    const target = this.quoteName(table);
+    const columns = (await this.describe(target)).map((column) => column.name);
+    if (columns.length === 0) {
+      throw new BoscoError('WAREHOUSE_FAILED', `cannot replace a partition of ${table}: the table does not exist`, { hint: 'create it with createTable first' });
+    }
+    const keys = Object.keys(partition);
+    const badKey = keys.find((key) => !columns.includes(key) || partition[key] === null);
+    if (keys.length === 0 || badKey !== undefined) {
+      throw new BoscoError('WAREHOUSE_FAILED', `cannot replace a partition of ${table}: ${badKey === undefined ? 'no partition columns given' : `'${badKey}' is not a column or is NULL`}`, {
+        hint: `name the partition by columns of ${table} with non-NULL values, e.g. { client_id, platform, date }`,
+      });
+    }
+    const q = (name: string) => this.dialect.quoteIdent(name);
+    const list = columns.map(q).join(', ');
+    const values = 'select' in rows ? [] : rows.map((row) => partitionRowValues(table, partition, columns, row));
+    const replace = async () => {
+      await this.run(`DELETE FROM ${target} WHERE ${keys.map((key) => `${q(key)} = ?`).join(' AND ')}`, keys.map((key) => partition[key]!));
+      if ('select' in rows) {
+        await this.run(`INSERT INTO ${target} (${list}) SELECT ${list} FROM (${rows.select}) AS bosco_source`, rows.params ?? []);
+        return;
+      }
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      for (let start = 0; start < values.length; start += INSERT_BATCH) {
+        const batch = values.slice(start, start + INSERT_BATCH);
+        await this.run(`INSERT INTO ${target} (${list}) VALUES ${batch.map(() => tuple).join(', ')}`, batch.flat());
+      }
+    };
+    if (this.inTransaction) await replace();
+    else await this.transaction(replace);
+  }
+
   async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) {
+      throw new BoscoError('INTERNAL', 'a transaction is already open on this warehouse', { hint: 'run the work inside the open transaction instead of opening another' });
+    }
     await this.run('BEGIN TRANSACTION');
+    this.inTransaction = true;
     try {
       const result = await work();
       await this.run('COMMIT');
@@ -153,11 +221,17 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (error) {
       await this.run('ROLLBACK');
       throw error;
+    } finally {
+      this.inTransaction = false;
     }
   }
 
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  private quoteName(name: string): string {
+    return name.split('.').map((part) => this.dialect.quoteIdent(part)).join('.');
   }
 }
