@@ -1,15 +1,9 @@
 import { existsSync } from 'node:fs';
 import { BoscoError } from '../../core/errors.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
+import type { FxRateRow } from '../transform/currency-conversion.js';
 import { FX_RATES_TABLE, ensurePipelineTables } from './pipeline-tables.js';
 
-/** One day's rate: `rate` units of `quote` buy one unit of `base`. */
-export interface FxRate {
-  date: string;
-  base: string;
-  quote: string;
-  rate: number;
-}
 
 const REQUIRED = ['date', 'base', 'quote', 'rate'] as const;
 
@@ -61,7 +55,7 @@ export async function importFxRates(warehouse: Warehouse, path: string): Promise
 }
 
 /** Every rate for the given days, for the pure currency conversion to look up. */
-export async function fxRatesFor(warehouse: Warehouse, dates: readonly string[]): Promise<FxRate[]> {
+export async function fxRatesFor(warehouse: Warehouse, dates: readonly string[]): Promise<FxRateRow[]> {
   if (dates.length === 0) return [];
   await ensurePipelineTables(warehouse);
   const placeholders = dates.map(() => 'CAST(? AS DATE)').join(', ');

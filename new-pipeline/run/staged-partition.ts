@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClientConfig, QualitySettings } from '../../core/config.js';
+import { isBoscoError, messageOf } from '../../core/errors.js';
+import { PLATFORMS, type MetricRow, type Platform } from '../../core/metric-row.js';
+import { readJsonLines, sha256Of, writeJsonLinesAtomic } from '../landing/gzip-jsonl.js';
+import { partitionPath, type LandedPage, type PartitionHeader, type PartitionKey } from '../landing/raw-landing.js';
+import type { LineageManifest } from '../load/lineage.js';
+import { partitionQuality, type PartitionQuality, type QualityCheck } from '../quality/partition-quality.js';
+import { validatePayloads, type DriftRecord } from '../quality/payload-validation.js';
+import { checkRows } from '../quality/row-rules.js';
+import { checkVolume, volumeOf, type PartitionVolume } from '../quality/volume-anomaly.js';
+import { FxRateMissingError, type FxTable } from '../transform/currency-conversion.js';
+import { transformFor } from '../transform/index.js';
+import { transformPartition } from '../transform/transform-partition.js';
+
+/** A partition after transform and quality, ready to load (or, quarantined, to be recorded and kept out). */
+export interface StagedPartition {
+  key: PartitionKey;
+  quality: PartitionQuality;
+  /** The manifest to record on load, less what only the load knows. */
+  lineage: Omit<LineageManifest, 'loaded_at'>;
+  drift: DriftRecord[];
+  rows: MetricRow[];
+}
+
+/** `staged/date=D/platform=P/client=C.jsonl.gz`, beside the raw file it came from. */
+export function stagedPath(workspaceDir: string, key: PartitionKey): string {
+  return partitionPath(workspaceDir, key).replace(`${join(workspaceDir, 'raw')}`, join(workspaceDir, 'staged'));
+}
+
+/** The partitions landed (or staged) for a day: one file per platform and client. */
+export function partitionsOnDisk(workspaceDir: string, area: 'raw' | 'staged', date: string): PartitionKey[] {
+  const dayDir = join(workspaceDir, area, `date=${date}`);
+  if (!existsSync(dayDir)) return [];
+  const keys: PartitionKey[] = [];
+  for (const platformDir of readdirSync(dayDir).sort()) {
+    const platform = platformDir.replace(/^platform=/, '') as Platform;
+    if (!PLATFORMS.includes(platform)) continue;
+    for (const file of readdirSync(join(dayDir, platformDir)).sort()) {
+      const match = /^client=(.+)\.jsonl\.gz$/.exec(file);
+      if (match) keys.push({ date, platform, clientId: decodeURIComponent(match[1]!) });
+    }
+  }
+  return keys;
+}
+
+/** A hash of the sorted field paths of every page body: the same shape gives the same fingerprint. */
+function schemaFingerprint(pages: readonly LandedPage[]): string {
+  const paths = new Set<string>();
+  const walk = (value: unknown, path: string) => {
+    if (Array.isArray(value)) value.forEach((item) => walk(item, `${path}[]`));
+    else if (value !== null && typeof value === 'object') {
+      for (const [name, child] of Object.entries(value)) walk(child, path ? `${path}.${name}` : name);
+    } else paths.add(`${path}:${value === null ? 'null' : typeof value}`);
+  };
+  pages.forEach((page) => walk(page.body, ''));
+  return createHash('sha256').update([...paths].sort().join('\n')).digest('hex').slice(0, 16);
+}
+
+export interface StageRequest {
+  workspaceDir: string;
+  key: PartitionKey;
+  client: Pick<ClientConfig, 'currency' | 'conversions'>;
+  clientTimeZone: string;
+  rates: FxTable;
+  /** The partition's loaded volume on earlier days (only days that had a partition). */
+  history: readonly PartitionVolume[];
+  quality: QualitySettings;
+  runId: string;
+}
+
+const quarantineCheck = (check: string, message: string): QualityCheck => ({ check, outcome: 'quarantine', count: 1, message, sample: [{ reason: message }] });
+
+/**
+ * Transforms one landed partition and checks its quality, without any I/O but reading the raw file and writing
+ * the staged one. A payload that cannot be read, a record that does not fit its schema, or a missing FX rate
+ * quarantines this partition alone, with the reason; the rows it had stay as they were.
+ */
+export function stagePartition(request: StageRequest): StagedPartition {
+  const { key } = request;
+  const rawPath = partitionPath(request.workspaceDir, key);
+  const lineage: StagedPartition['lineage'] = {
+    ...key, run_id: request.runId, api: '', connector_version: '', transform_version: transformFor(key.platform).transformVersion,
+    raw_path: rawPath, raw_sha256: '', requests: 0, records: 0, rows: 0, schema_fingerprint: '', accounts: {}, fetched_at: '',
+  };
+  const quarantined = (check: QualityCheck, drift: DriftRecord[] = [], checks: QualityCheck[] = []): StagedPartition => ({
+    key, lineage, drift, rows: [], quality: partitionQuality(key, [...checks, check]),
+  });
+
+  let header: PartitionKey & PartitionHeader;
+  let pages: LandedPage[];
+  try {
+    lineage.raw_sha256 = sha256Of(rawPath);
+    const [first, ...rest] = readJsonLines(rawPath) as Array<Record<string, unknown>>;
+    if (first?.kind !== 'partition') throw new Error('the file has no partition header line');
+    header = first as unknown as PartitionKey & PartitionHeader;
+    pages = rest as unknown as LandedPage[];
+  } catch (error) {
+    return quarantined(quarantineCheck('payload.file', `the raw file ${rawPath} cannot be read: ${messageOf(error)}`));
+  }
+  Object.assign(lineage, {
+    api: header.api,
+    connector_version: header.connector_version,
+    requests: pages.length,
+    schema_fingerprint: schemaFingerprint(pages),
+    fetched_at: pages.map((page) => page.fetched_at).sort().at(-1) ?? '',
+  });
+
+  const validation = validatePayloads({ header, pages });
+  if (validation.quarantine) return quarantined(validation.checks.find((c) => c.outcome === 'quarantine')!, validation.drift, validation.checks.filter((c) => c.outcome !== 'quarantine'));
+  lineage.records = validation.accounts.reduce((sum, account) => sum + account.records.length, 0);
+
+  let transformed: ReturnType<typeof transformPartition>;
+  try {
+    transformed = transformPartition({ key, client: request.client, clientTimeZone: request.clientTimeZone, accounts: validation.accounts, rates: request.rates });
+  } catch (error) {
+    if (error instanceof FxRateMissingError) return quarantined(quarantineCheck('fx.rate', error.message), validation.drift, validation.checks);
+    if (isBoscoError(error) && error.code === 'PAYLOAD_INVALID') return quarantined(quarantineCheck('payload.values', error.message), validation.drift, validation.checks);
+    throw error;
+  }
+  lineage.rows = transformed.rows.length;
+  lineage.accounts = transformed.accounts;
+  lineage.transform_version = transformed.transformVersion;
+  const checks = [...validation.checks, ...checkRows(transformed.rows), ...checkVolume(volumeOf(key.date, transformed.rows), request.history, request.quality)];
+  const quality = partitionQuality(key, checks);
+  return { key, lineage, drift: validation.drift, quality, rows: quality.status === 'quarantined' ? [] : transformed.rows };
+}
+
+/** Writes a staged partition atomically: its header line, then its rows. */
+export function writeStaged(workspaceDir: string, staged: StagedPartition): string {
+  const { rows, ...header } = staged;
+  return writeJsonLinesAtomic(stagedPath(workspaceDir, staged.key), [{ kind: 'staged', ...header }, ...rows]).path;
+}
+
+export function readStaged(workspaceDir: string, key: PartitionKey): StagedPartition {
+  const [header, ...rows] = readJsonLines(stagedPath(workspaceDir, key)) as Array<Record<string, unknown>>;
+  const { kind: _kind, ...staged } = header as Record<string, unknown>;
+  return { ...(staged as unknown as Omit<StagedPartition, 'rows'>), rows: rows as unknown as MetricRow[] };
+}
