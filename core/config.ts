@@ -234,6 +234,16 @@ export const ConfigSchema = z
       .default({ tolerances: {}, clients: {}, limit: 1000 }),
     /** Data-quality checks of the new pipeline's partitions. */
     quality: QualitySettingsSchema.default({ volumeBand: { rowsRatio: 2, spendRatio: 3 }, trailingDays: 7, minHistoryDays: 3 }),
+    /** Shadow runs: the new pipeline beside the legacy system, reconciled daily. */
+    shadow: z
+      .object({
+        /** Clients in shadow until per-client migration stages exist; default every configured client. */
+        clients: z.array(z.string().min(1)).optional(),
+        /** Clients run at once in one process. */
+        concurrency: z.number().int().positive().default(4),
+      })
+      .strict()
+      .default({ concurrency: 4 }),
   })
   .strict();
 

@@ -42,3 +42,24 @@ export function resolveReportDate(input: string, timeZone: string, now: Date = n
     hint: 'use YYYY-MM-DD (e.g. 2026-11-22), "yesterday" or "today"',
   });
 }
+
+/** One formatter per zone: building one costs far more than using it, and pipelines read clocks per record. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  let formatter = wallClocks.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    wallClocks.set(timeZone, formatter);
+  }
+  const p = Object.fromEntries(formatter.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  return Date.parse(`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}Z`) - instant;
+}
+
+/** The UTC instant (epoch ms) when `timeZone`'s wall clock shows `time` (HH:MM) on `date`, across DST changes. */
+export function zonedTimeToUtc(date: string, time: string, timeZone: string): number {
+  const naive = Date.parse(`${date}T${time}:00Z`);
+  // The offset at the naive guess can be the other side of a DST change; a second pass settles it.
+  return naive - offsetAt(naive - offsetAt(naive, timeZone), timeZone);
+}

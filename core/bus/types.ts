@@ -9,18 +9,50 @@ export interface BusEvent<T = unknown> {
   data: T;
 }
 
-/** An event as read back, with its position in the topic. */
-export interface StoredEvent<T = unknown> extends BusEvent<T> {
-  offset: number;
+export interface PublishOptions {
+  /** Events with the same key are delivered in publish order (e.g. a client id). */
+  orderingKey?: string;
+}
+
+/** A delivery of an event to a consumer; `attempt` counts from 1. */
+export interface Delivery<T = unknown> {
+  event: BusEvent<T>;
+  attempt: number;
+}
+
+export interface ConsumeOptions {
+  /** Deliveries of one event before it goes to the dead-letter topic. Default 5. */
+  maxAttempts?: number;
+  /** Where an event goes after `maxAttempts` failed deliveries. Default `<topic>.dead-letter`. */
+  deadLetterTopic?: string;
+  /** How long a consumer may hold an event before another consumer may take it (a crashed consumer's lease expires). Default 60 s. */
+  leaseMs?: number;
+  /** Stop when no event has been waiting for this long; default: run until `signal` aborts. */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConsumeSummary {
+  /** Events handled and acknowledged. */
+  acked: number;
+  /** Failed deliveries that were retried. */
+  retried: number;
+  /** Events sent to the dead-letter topic. */
+  deadLettered: number;
 }
 
 /**
- * The event bus port: where pipeline stages announce what they did (a partition loaded, quarantined, a quality
- * result) and where later stages and dashboards pick it up. Durable: an event published is an event kept.
+ * The event bus port: where pipeline stages announce what they did (a partition loaded, a quality result, a
+ * reconcile completed) and where jobs are handed to workers. Durable: an event published is an event kept.
+ * Delivery is at least once, so handlers must be idempotent (the event id tells a repeat).
  */
 export interface EventBus {
-  publish<T>(topic: string, type: string, data: T): Promise<BusEvent<T>>;
-  /** Events of one topic in publish order, those after `after` (an offset) when given. */
-  read<T = unknown>(topic: string, options?: { after?: number }): Promise<Array<StoredEvent<T>>>;
+  publish<T>(topic: string, type: string, data: T, options?: PublishOptions): Promise<BusEvent<T>>;
+  /**
+   * Consumes `topic` as `subscription`: any number of consumers (processes, machines) of one subscription share
+   * its events, each event handled by one of them at a time. An event is acknowledged when `handler` resolves and
+   * redelivered when it throws, until `maxAttempts`, then dead-lettered.
+   */
+  consume<T>(topic: string, subscription: string, handler: (delivery: Delivery<T>) => Promise<void>, options?: ConsumeOptions): Promise<ConsumeSummary>;
   close(): Promise<void>;
 }

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { BoscoError } from '../../core/errors.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { FxRateRow } from '../transform/currency-conversion.js';
-import { FX_RATES_TABLE, ensurePipelineTables } from './pipeline-tables.js';
+import { ensurePipelineTables, SERVING_TABLES } from './pipeline-tables.js';
+
+const FX_RATES_TABLE = SERVING_TABLES.fxRates;
 
 
 const REQUIRED = ['date', 'base', 'quote', 'rate'] as const;

@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { PartitionKey } from '../landing/raw-landing.js';
-import { LINEAGE_TABLE, ensurePipelineTables } from './pipeline-tables.js';
+import { ensurePipelineTables, type PipelineTables } from './pipeline-tables.js';
 
 /** Where one loaded partition came from, down to the raw payload file. */
 export interface LineageManifest extends PartitionKey {
@@ -25,20 +25,20 @@ export interface LineageManifest extends PartitionKey {
 }
 
 /** Appends a manifest; run inside the load's transaction so a manifest exists exactly when its rows do. */
-export async function recordLineage(warehouse: Warehouse, manifest: LineageManifest): Promise<void> {
+export async function recordLineage(warehouse: Warehouse, tables: PipelineTables, manifest: LineageManifest): Promise<void> {
   const m = manifest;
   await warehouse.run(
-    `INSERT INTO ${LINEAGE_TABLE} VALUES (?, ?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP))`,
+    `INSERT INTO ${tables.lineage} VALUES (?, ?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP))`,
     [m.run_id, m.clientId, m.platform, m.date, m.api, m.connector_version, m.transform_version, m.raw_path, m.raw_sha256, m.requests, m.records, m.rows,
       m.schema_fingerprint, JSON.stringify(m.accounts), m.fetched_at || null, m.loaded_at],
   );
 }
 
 /** Every load of a client's day, newest first: the first of each platform is what the warehouse holds now. */
-export async function lineageFor(warehouse: Warehouse, clientId: string, date: string, platform?: string): Promise<LineageManifest[]> {
-  await ensurePipelineTables(warehouse);
+export async function lineageFor(warehouse: Warehouse, tables: PipelineTables, clientId: string, date: string, platform?: string): Promise<LineageManifest[]> {
+  await ensurePipelineTables(warehouse, tables);
   const rows = await warehouse.query(
-    `SELECT * FROM ${LINEAGE_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE) ${platform ? 'AND platform = ?' : ''} ORDER BY platform, loaded_at DESC`,
+    `SELECT * FROM ${tables.lineage} WHERE client_id = ? AND date = CAST(? AS DATE) ${platform ? 'AND platform = ?' : ''} ORDER BY platform, loaded_at DESC`,
     platform ? [clientId, date, platform] : [clientId, date],
   );
   return rows.map((row) => ({

@@ -2,16 +2,31 @@ import { CANONICAL_COLUMNS, KEY_COLUMNS, type ColumnType } from '../../core/metr
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { TableColumn, TableSpec } from '../../core/warehouse/types.js';
 
-/** Where the new pipeline's canonical rows live: what clients on the new side are served, and what is reconciled. */
-export const METRIC_ROWS_TABLE = 'metric_rows';
-/** One manifest per partition load: where every number in a partition came from. */
-export const LINEAGE_TABLE = 'partition_lineage';
-/** One quality result per partition and run: pass, warn or quarantined, with each check. */
-export const QUALITY_TABLE = 'partition_quality';
-/** Fields the platforms sent that the connectors do not know, with when each was first seen. */
-export const DRIFT_TABLE = 'schema_drift';
-/** Daily FX rates: one unit of `base` buys `rate` units of `quote`. */
-export const FX_RATES_TABLE = 'fx_rates';
+/**
+ * The tables one run of the pipeline writes. A namespace (a schema, a BigQuery dataset) keeps a shadow run's rows,
+ * lineage and quality apart from what clients are served; drift and FX rates are facts about the world, shared.
+ */
+export interface PipelineTables {
+  namespace?: string;
+  /** The canonical rows: served to clients (no namespace), or compared only (a shadow namespace). */
+  metricRows: string;
+  /** One manifest per partition load: where every number in a partition came from. */
+  lineage: string;
+  /** One quality result per partition and run: pass, warn or quarantined, with each check. */
+  quality: string;
+  /** Fields the platforms sent that the connectors do not know, with when each was first seen. */
+  drift: string;
+  /** Daily FX rates: one unit of `base` buys `rate` units of `quote`. */
+  fxRates: string;
+}
+
+export function pipelineTables(namespace?: string): PipelineTables {
+  const inNamespace = (name: string) => (namespace ? `${namespace}.${name}` : name);
+  return { namespace, metricRows: inNamespace('metric_rows'), lineage: inNamespace('partition_lineage'), quality: inNamespace('partition_quality'), drift: 'schema_drift', fxRates: 'fx_rates' };
+}
+
+/** What clients are served from. */
+export const SERVING_TABLES = pipelineTables();
 
 const LOGICAL: Record<ColumnType, TableColumn['type']> = { text: 'text', date: 'date', integer: 'integer', decimal: 'double' };
 const KEYS: readonly string[] = KEY_COLUMNS;
@@ -20,9 +35,9 @@ const column = (name: string, type: TableColumn['type'], required = false): Tabl
 /** Partitioned by day and clustered by client and platform, as the load replaces and the reconciler reads them. */
 const BY_PARTITION = { partitionBy: 'date', clusterBy: ['client_id', 'platform'] } as const;
 
-export const PIPELINE_TABLES: Record<string, TableSpec> = {
-  [METRIC_ROWS_TABLE]: { columns: CANONICAL_COLUMNS.map(({ name, type }) => column(name, LOGICAL[type], KEYS.includes(name))), ...BY_PARTITION },
-  [LINEAGE_TABLE]: {
+const SPECS: Record<'metricRows' | 'lineage' | 'quality' | 'drift' | 'fxRates', TableSpec> = {
+  metricRows: { columns: CANONICAL_COLUMNS.map(({ name, type }) => column(name, LOGICAL[type], KEYS.includes(name))), ...BY_PARTITION },
+  lineage: {
     columns: [
       column('run_id', 'text', true), column('client_id', 'text', true), column('platform', 'text', true), column('date', 'date', true),
       column('api', 'text'), column('connector_version', 'text'), column('transform_version', 'text'),
@@ -31,20 +46,20 @@ export const PIPELINE_TABLES: Record<string, TableSpec> = {
     ],
     ...BY_PARTITION,
   },
-  [QUALITY_TABLE]: {
+  quality: {
     columns: [
       column('run_id', 'text', true), column('client_id', 'text', true), column('platform', 'text', true), column('date', 'date', true),
       column('status', 'text', true), column('reason', 'text'), column('checks', 'json'), column('checked_at', 'timestamp', true),
     ],
     ...BY_PARTITION,
   },
-  [DRIFT_TABLE]: {
+  drift: {
     columns: [column('platform', 'text', true), column('field_path', 'text', true), column('first_seen_at', 'timestamp'), column('first_seen_run', 'text'), column('last_seen_at', 'timestamp')],
   },
-  [FX_RATES_TABLE]: { columns: [column('date', 'date', true), column('base', 'text', true), column('quote', 'text', true), column('rate', 'double', true)], partitionBy: 'date' },
+  fxRates: { columns: [column('date', 'date', true), column('base', 'text', true), column('quote', 'text', true), column('rate', 'double', true)], partitionBy: 'date' },
 };
 
 /** Creates the pipeline's tables when missing; safe to call on every run. */
-export async function ensurePipelineTables(warehouse: Warehouse): Promise<void> {
-  for (const [table, spec] of Object.entries(PIPELINE_TABLES)) await warehouse.createTable(table, spec);
+export async function ensurePipelineTables(warehouse: Warehouse, tables: PipelineTables = SERVING_TABLES): Promise<void> {
+  for (const [name, spec] of Object.entries(SPECS)) await warehouse.createTable(tables[name as keyof typeof SPECS], spec);
 }

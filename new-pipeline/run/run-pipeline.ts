@@ -9,11 +9,11 @@ import type { Warehouse } from '../../core/warehouse/index.js';
 import type { PartitionKey } from '../landing/raw-landing.js';
 import { fxRatesFor } from '../load/fx-rates.js';
 import { loadStagedPartition } from '../load/load-partition.js';
-import { ensurePipelineTables, METRIC_ROWS_TABLE } from '../load/pipeline-tables.js';
+import { ensurePipelineTables, type PipelineTables } from '../load/pipeline-tables.js';
 import type { QualityStatus } from '../quality/partition-quality.js';
 import type { PartitionVolume } from '../quality/volume-anomaly.js';
 import { fxTable } from '../transform/currency-conversion.js';
-import { partitionsOnDisk, readStaged, stagePartition, writeStaged } from './staged-partition.js';
+import { partitionsOnDisk, rawRoot, readStaged, stagedRoot, stagePartition, writeStaged } from './staged-partition.js';
 
 /** What the transform and load steps share: the workspace, its warehouse and bus, and the run they belong to. */
 export interface PipelineContext {
@@ -21,6 +21,8 @@ export interface PipelineContext {
   workspaceDir: string;
   warehouse: Warehouse;
   bus: EventBus;
+  /** Where the run writes: the serving tables, or a shadow namespace. */
+  tables: PipelineTables;
   runId: string;
 }
 
@@ -45,7 +47,7 @@ const selected = (key: PartitionKey, filter: PartitionFilter) =>
 /** Each (client, platform)'s loaded volume on the days before `date`, for the volume check. */
 async function trailingVolumes(context: PipelineContext, date: string): Promise<Map<string, PartitionVolume[]>> {
   const rows = await context.warehouse.query(
-    `SELECT client_id, platform, date, count(*) AS row_count, coalesce(sum(spend), 0) AS spend FROM ${METRIC_ROWS_TABLE}
+    `SELECT client_id, platform, date, count(*) AS row_count, coalesce(sum(spend), 0) AS spend FROM ${context.tables.metricRows}
      WHERE date >= CAST(? AS DATE) AND date < CAST(? AS DATE) GROUP BY client_id, platform, date`,
     [addDays(date, -context.config.quality.trailingDays), date],
   );
@@ -66,8 +68,8 @@ function clientOf(config: BoscoConfig, clientId: string): ClientConfig | undefin
  * partition that cannot be staged fails alone; the others go on.
  */
 export async function transformDay(context: PipelineContext, date: string, filter: PartitionFilter = {}, onPartition?: (result: PartitionResult) => void): Promise<PartitionResult[]> {
-  await ensurePipelineTables(context.warehouse);
-  const keys = partitionsOnDisk(context.workspaceDir, 'raw', date).filter((key) => selected(key, filter));
+  await ensurePipelineTables(context.warehouse, context.tables);
+  const keys = partitionsOnDisk(rawRoot(context.workspaceDir), date).filter((key) => selected(key, filter));
   if (keys.length === 0) return [];
   const rates = fxTable(await fxRatesFor(context.warehouse, [date]));
   const history = await trailingVolumes(context, date);
@@ -87,7 +89,7 @@ export async function transformDay(context: PipelineContext, date: string, filte
           quality: context.config.quality,
           runId: context.runId,
         });
-        writeStaged(context.workspaceDir, staged);
+        writeStaged(context.workspaceDir, staged, context.tables.namespace);
         return { ...key, status: 'staged', quality: staged.quality.status, rows: staged.rows.length, reason: staged.quality.reason ?? undefined };
       } catch (error) {
         return { ...key, status: 'failed', rows: 0, reason: messageOf(error) };
@@ -104,14 +106,14 @@ export async function transformDay(context: PipelineContext, date: string, filte
  * a transaction of its own, so a crash between two partitions leaves every partition whole, old or new.
  */
 export async function loadDay(context: PipelineContext, date: string, filter: PartitionFilter = {}, onPartition?: (result: PartitionResult) => void): Promise<PartitionResult[]> {
-  await ensurePipelineTables(context.warehouse);
+  await ensurePipelineTables(context.warehouse, context.tables);
   const log = getLogger().child({ run_id: context.runId, date });
   const results: PartitionResult[] = [];
-  for (const key of partitionsOnDisk(context.workspaceDir, 'staged', date).filter((k) => selected(k, filter))) {
+  for (const key of partitionsOnDisk(stagedRoot(context.workspaceDir, context.tables.namespace), date).filter((k) => selected(k, filter))) {
     const result = await inSpan('bosco.pipeline.load', { 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionResult> => {
       try {
-        const staged = readStaged(context.workspaceDir, key);
-        const outcome = await loadStagedPartition(context.warehouse, context.bus, staged);
+        const staged = readStaged(context.workspaceDir, key, context.tables.namespace);
+        const outcome = await loadStagedPartition(context.warehouse, context.bus, context.tables, staged);
         if (outcome === 'quarantined') log.warn({ client_id: key.clientId, platform: key.platform, reason: staged.quality.reason }, 'partition quarantined');
         return { ...key, status: outcome, quality: staged.quality.status, rows: staged.rows.length, reason: staged.quality.reason ?? undefined };
       } catch (error) {

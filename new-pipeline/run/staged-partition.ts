@@ -25,14 +25,18 @@ export interface StagedPartition {
   rows: MetricRow[];
 }
 
-/** `staged/date=D/platform=P/client=C.jsonl.gz`, beside the raw file it came from. */
-export function stagedPath(workspaceDir: string, key: PartitionKey): string {
-  return partitionPath(workspaceDir, key).replace(`${join(workspaceDir, 'raw')}`, join(workspaceDir, 'staged'));
+export const rawRoot = (workspaceDir: string) => join(workspaceDir, 'raw');
+/** Staged partitions of a namespace live apart, so a shadow run and a serving run of one day never mix. */
+export const stagedRoot = (workspaceDir: string, namespace?: string) => join(workspaceDir, namespace ? `staged-${namespace}` : 'staged');
+
+/** `<staged root>/date=D/platform=P/client=C.jsonl.gz`, laid out as the raw file it came from. */
+export function stagedPath(workspaceDir: string, key: PartitionKey, namespace?: string): string {
+  return partitionPath(workspaceDir, key).replace(rawRoot(workspaceDir), stagedRoot(workspaceDir, namespace));
 }
 
-/** The partitions landed (or staged) for a day: one file per platform and client. */
-export function partitionsOnDisk(workspaceDir: string, area: 'raw' | 'staged', date: string): PartitionKey[] {
-  const dayDir = join(workspaceDir, area, `date=${date}`);
+/** The partitions under a root (raw or staged) for a day: one file per platform and client. */
+export function partitionsOnDisk(root: string, date: string): PartitionKey[] {
+  const dayDir = join(root, `date=${date}`);
   if (!existsSync(dayDir)) return [];
   const keys: PartitionKey[] = [];
   for (const platformDir of readdirSync(dayDir).sort()) {
@@ -129,13 +133,13 @@ export function stagePartition(request: StageRequest): StagedPartition {
 }
 
 /** Writes a staged partition atomically: its header line, then its rows. */
-export function writeStaged(workspaceDir: string, staged: StagedPartition): string {
+export function writeStaged(workspaceDir: string, staged: StagedPartition, namespace?: string): string {
   const { rows, ...header } = staged;
-  return writeJsonLinesAtomic(stagedPath(workspaceDir, staged.key), [{ kind: 'staged', ...header }, ...rows]).path;
+  return writeJsonLinesAtomic(stagedPath(workspaceDir, staged.key, namespace), [{ kind: 'staged', ...header }, ...rows]).path;
 }
 
-export function readStaged(workspaceDir: string, key: PartitionKey): StagedPartition {
-  const [header, ...rows] = readJsonLines(stagedPath(workspaceDir, key)) as Array<Record<string, unknown>>;
+export function readStaged(workspaceDir: string, key: PartitionKey, namespace?: string): StagedPartition {
+  const [header, ...rows] = readJsonLines(stagedPath(workspaceDir, key, namespace)) as Array<Record<string, unknown>>;
   const { kind: _kind, ...staged } = header as Record<string, unknown>;
   return { ...(staged as unknown as Omit<StagedPartition, 'rows'>), rows: rows as unknown as MetricRow[] };
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoscoError } from '../../errors.js';
-import type { BusEvent, EventBus, StoredEvent } from '../types.js';
+import type { BusEvent, EventBus } from '../types.js';
+
+/** An event as read back, with its position in the topic. */
+export interface StoredEvent<T = unknown> extends BusEvent<T> {
+  offset: number;
+}
 
 const TOPIC_NAME = /^[a-z][a-z0-9._-]{0,99}$/;
 

@@ -12,7 +12,9 @@ import { runFetch } from '../../../new-pipeline/fetch/run-fetch.js';
 import { importFxRates } from '../../../new-pipeline/load/fx-rates.js';
 import { PARTITION_TOPIC } from '../../../new-pipeline/load/load-partition.js';
 import { lineageFor } from '../../../new-pipeline/load/lineage.js';
-import { METRIC_ROWS_TABLE, QUALITY_TABLE } from '../../../new-pipeline/load/pipeline-tables.js';
+import { SERVING_TABLES } from '../../../new-pipeline/load/pipeline-tables.js';
+
+const { metricRows: METRIC_ROWS_TABLE, quality: QUALITY_TABLE } = SERVING_TABLES;
 import { loadDay, transformDay, type PipelineContext } from '../../../new-pipeline/run/run-pipeline.js';
 import { partitionPath } from '../../../new-pipeline/landing/raw-landing.js';
 import { simFxRate, simFxRatesCsv } from '../../../new-pipeline/simulator/fx.js';
@@ -83,7 +85,7 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
     const rates = join(dir.path, 'rates.csv');
     writeFileSync(rates, simFxRatesCsv(DATE, DATE));
     await importFxRates(warehouse, rates);
-    return { config, workspaceDir: dir.path, warehouse, bus: new LocalEventLog(join(dir.path, 'events')), runId: 'e2e-run', dir: dir.path };
+    return { config, workspaceDir: dir.path, warehouse, bus: new LocalEventLog(join(dir.path, 'events')), tables: SERVING_TABLES, runId: 'e2e-run', dir: dir.path };
   }
 
   async function fetchDay(context: PipelineContext) {
@@ -161,7 +163,7 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
 
     const [quality] = await context.warehouse.query(`SELECT status, reason FROM ${QUALITY_TABLE} WHERE client_id = 'client-2' AND platform = 'meta_ads' AND status = 'quarantined'`);
     expect(quality?.reason).toMatch(/cannot be read/);
-    const events = await context.bus.read<{ clientId: string }>(PARTITION_TOPIC);
+    const events = await (context.bus as LocalEventLog).read<{ clientId: string }>(PARTITION_TOPIC);
     expect(events.filter((e) => e.type === 'partition.quarantined').map((e) => e.data.clientId)).toEqual(['client-2']);
   });
 
@@ -180,7 +182,7 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
     await fetchDay(context);
     await transformDay(context, DATE);
     await loadDay(context, DATE);
-    const [google] = await lineageFor(context.warehouse, 'client-1', DATE, 'google_ads');
+    const [google] = await lineageFor(context.warehouse, SERVING_TABLES, 'client-1', DATE, 'google_ads');
     expect(google).toMatchObject({
       run_id: 'e2e-run',
       raw_path: partitionPath(context.workspaceDir, { date: DATE, platform: 'google_ads', clientId: 'client-1' }),

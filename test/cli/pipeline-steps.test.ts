@@ -1,0 +1,99 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORMS, type Platform } from '../../core/metric-row.js';
+import { CONNECTORS } from '../../new-pipeline/connectors/index.js';
+import type { Connector } from '../../new-pipeline/connectors/types.js';
+import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
+import { partitionPath } from '../../new-pipeline/landing/raw-landing.js';
+import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
+import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
+import { makeTempDir, runCli } from '../helpers/cli.js';
+
+const DAYS = ['2026-11-19', '2026-11-20'];
+const clients = [1, 2].map((i) => ({ id: `client-${i}`, currency: i === 1 ? 'USD' : 'EUR', accounts: PLATFORMS.map((platform) => ({ platform, accountId: platform === 'shopify' ? `shop${i}` : `${i}00${PLATFORMS.indexOf(platform)}` })) }));
+
+/** Transform, load, replay, lineage, quality and FX import, run as a user runs them on days already fetched. */
+describe('bosco pipeline transform | load | replay, lineage show, quality report, fx import', () => {
+  const dir = makeTempDir();
+  const cli = (...args: string[]) => runCli(args, { cwd: dir.path });
+  let sim: RunningSimulator;
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    writeFileSync(join(dir.path, 'bosco.config.json'), JSON.stringify({ workspace: '.bosco', clients }));
+    writeFileSync(join(dir.path, 'rates.csv'), simFxRatesCsv(DAYS[0]!, DAYS[1]!));
+    const connectors = new Map<Platform, Connector>(CONNECTORS.map((c) => [c.platform, c]));
+    const endpoints = new Map(PLATFORMS.map((p) => [p, { baseUrl: sim.url, credential: sim.token, settings: { limits: { requestsPerSecond: 500, burst: 100 } } }] as const));
+    for (const date of DAYS) {
+      await runFetch({ runId: `fetch-${date}`, date, clients, connectors, endpoints, workspaceDir: join(dir.path, '.bosco'), sockets: 16, partitionConcurrency: 8 });
+    }
+  });
+  afterAll(async () => {
+    await sim.close();
+    dir.cleanup();
+  });
+
+  it('imports FX rates, then transforms and loads a day, exit 0', async () => {
+    expect((await cli('fx', 'import', 'rates.csv')).stdout).toContain('Imported 40 FX rate(s)');
+    const transformed = await cli('pipeline', 'transform', '--date', DAYS[1]!, '--format', 'json');
+    expect(transformed.code, transformed.stderr).toBe(0);
+    expect(JSON.parse(transformed.stdout).partitions).toHaveLength(10);
+    const loaded = await cli('pipeline', 'load', '--date', DAYS[1]!);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toContain('OK: 10 partition(s)');
+  });
+
+  it('shows where a client’s numbers came from, down to the raw payload file', async () => {
+    const shown = await cli('lineage', 'show', '--client', 'client-2', '--date', DAYS[1]!, '--format', 'json');
+    expect(shown.code, shown.stderr).toBe(0);
+    const { loads } = JSON.parse(shown.stdout);
+    expect(loads.map((l: { platform: string }) => l.platform).sort()).toEqual([...PLATFORMS].sort());
+    expect(loads.find((l: { platform: string }) => l.platform === 'meta_ads').raw_path).toBe(partitionPath(join(dir.path, '.bosco'), { date: DAYS[1]!, platform: 'meta_ads', clientId: 'client-2' }));
+    const text = await cli('lineage', 'show', '--client', 'client-2', '--date', DAYS[1]!, '--platform', 'google_ads');
+    expect(text.stdout).toMatch(/google_ads · current/);
+    expect(text.stdout).toContain('sha256');
+  });
+
+  it('replays a range from landed payloads alone, calling no API', async () => {
+    const calls = () => Object.values(sim.counters).reduce((sum, c) => sum + c.requests, 0);
+    const callsBefore = calls();
+    const replayed = await cli('pipeline', 'replay', '--from', DAYS[0]!, '--to', DAYS[1]!, '--format', 'json');
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(JSON.parse(replayed.stdout).partitions.filter((p: { status: string }) => p.status === 'loaded')).toHaveLength(20);
+    expect(calls()).toBe(callsBefore);
+  });
+
+  it('runs fetch, transform and load in one command against the platforms’ base URL', async () => {
+    const tokens = Object.fromEntries(PLATFORMS.map((p) => [`BOSCO_${p.toUpperCase()}_TOKEN`, sim.token]));
+    const run = await runCli(['pipeline', 'run', '--date', DAYS[1]!, '--base-url', sim.url, '--format', 'json'], { cwd: dir.path, env: tokens });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).partitions.filter((p: { status: string }) => p.status === 'loaded')).toHaveLength(10);
+    expect(run.stdout + run.stderr).not.toContain(sim.token);
+  });
+
+  it('reports quality per partition and exits 1 once a partition is quarantined', async () => {
+    expect((await cli('quality', 'report', '--date', DAYS[1]!)).code).toBe(0);
+    writeFileSync(partitionPath(join(dir.path, '.bosco'), { date: DAYS[1]!, platform: 'tiktok_ads', clientId: 'client-1' }), 'not gzip');
+    const transformed = await cli('pipeline', 'transform', '--date', DAYS[1]!, '--client', 'client-1');
+    expect(transformed.code).toBe(1);
+    await cli('pipeline', 'load', '--date', DAYS[1]!, '--client', 'client-1');
+    const report = await cli('quality', 'report', '--date', DAYS[1]!, '--format', 'json');
+    expect(report.code).toBe(1);
+    const quarantined = JSON.parse(report.stdout).partitions.filter((p: { status: string }) => p.status === 'quarantined');
+    expect(quarantined).toMatchObject([{ client_id: 'client-1', platform: 'tiktok_ads' }]);
+  });
+
+  it.each([
+    [['pipeline', 'transform', '--date', 'someday'], /--date 'someday' is not a date/],
+    [['pipeline', 'load', '--date', DAYS[1]!, '--platform', 'myspace'], /unknown platform 'myspace'/],
+    [['pipeline', 'replay', '--from', DAYS[1]!, '--to', DAYS[0]!], /is after --to/],
+    [['lineage', 'show', '--client', 'nobody', '--date', DAYS[1]!], /nothing was loaded for client 'nobody'/],
+    [['fx', 'import', 'missing.csv'], /missing.csv does not exist/],
+  ])('refuses %j with one clear line and exit 2', async (args, message) => {
+    const result = await cli(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
