@@ -7,6 +7,7 @@ import { inSpan } from '../core/telemetry.js';
 import type { ResolvedSource } from '../legacy-adapter/canonical-source.js';
 import { planFetch } from '../new-pipeline/fetch/fetch-plan.js';
 import { runFetch } from '../new-pipeline/fetch/run-fetch.js';
+import { DEFAULT_LIMITS } from '../new-pipeline/http/platform-client.js';
 import { loadDay, transformDay } from '../new-pipeline/run/run-pipeline.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { buildToleranceTable } from '../reconcile/tolerance.js';
@@ -14,7 +15,7 @@ import { METRIC_COLUMNS } from '../core/metric-row.js';
 import type { CheckpointStore, ShadowStep } from './checkpoints.js';
 import { snapshotLegacy } from './legacy-snapshot.js';
 import { ensureShadowTables, LEGACY_SNAPSHOT_TABLE, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from './shadow-tables.js';
-import { slaDeadline, slaStatus } from './sla.js';
+import { atRisk, estimatedCompletion, slaDeadline, slaStatus } from './sla.js';
 import type { WarehouseAccess } from './warehouse-access.js';
 
 /** Where shadow runs announce what they did; alerting and dashboards listen here. */
@@ -43,6 +44,29 @@ export interface ClientDayResult {
   error?: string;
 }
 
+/** Calls a client's day needs per account, at least: an account-facts call and one report page. */
+const CALLS_PER_ACCOUNT = 2;
+
+/**
+ * Warns (log and `sla.at_risk` event) when the client's day cannot be complete by its deadline even if its
+ * calls go out at its platforms' rate limits from now.
+ */
+async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: string, timeZone: string, shadowRunId: string): Promise<void> {
+  const now = new Date();
+  const remaining: Record<string, number> = {};
+  const rates: Record<string, number> = {};
+  for (const account of client.accounts) {
+    remaining[account.platform] = (remaining[account.platform] ?? 0) + CALLS_PER_ACCOUNT;
+    const limits = { ...DEFAULT_LIMITS[account.platform], ...env.loaded.config.platforms[account.platform]?.limits };
+    rates[account.platform] = Math.min(limits.requestsPerSecond, limits.perAccountRequestsPerSecond ?? Infinity);
+  }
+  const deadline = slaDeadline(date, timeZone);
+  const estimate = estimatedCompletion(now, remaining, rates);
+  if (!atRisk(deadline, estimate)) return;
+  getLogger().warn({ run_id: shadowRunId, client_id: client.id, date, deadline: deadline.toISOString(), estimate: estimate.toISOString() }, 'client at risk of missing its 08:00 deadline');
+  await env.bus.publish(SHADOW_TOPIC, 'sla.at_risk', { client_id: client.id, date, deadline: deadline.toISOString(), estimated_completion: estimate.toISOString() }, { orderingKey: client.id });
+}
+
 /**
  * One client's shadow day: fetch and load the new side into the shadow namespace, snapshot the legacy side,
  * reconcile the two, and record the outcome. Each step is checkpointed when done, so a rerun with the same
@@ -66,6 +90,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig,
   try {
     await step('new.fetch', async () => {
       const request = planFetch(loaded, date, `${shadowRunId}-fetch`, { clients: [client.id], baseUrl: env.baseUrl });
+      await warnIfAtRisk(env, client, date, timeZone, shadowRunId);
       const summary = await runFetch(request);
       const failed = summary.partitions.filter((p) => p.status === 'failed');
       if (failed.length > 0) {

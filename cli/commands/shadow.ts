@@ -10,6 +10,8 @@ import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { CheckpointStore } from '../../shadow/checkpoints.js';
 import type { ClientDayResult, ShadowEnvironment } from '../../shadow/run-client-day.js';
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
+import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
+import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
 import { sharedWarehouse, type WarehouseAccess } from '../../shadow/warehouse-access.js';
 import { defaultSources } from '../defaults.js';
 
@@ -112,4 +114,40 @@ export async function shadowBackfillCommand(options: Omit<ShadowRunOptions, 'dat
   for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
   if (dates.length > 366) throw new BoscoError('USAGE', `a backfill of ${dates.length} days is more than a year`, { hint: 'backfill at most 366 days at a time' });
   return runDays({ ...options, date: from }, dates);
+}
+
+/** `bosco sla report --from D1 --to D2`: per client, the days the new side was complete by 08:00 local time. */
+export async function slaReportCommand(options: { config?: string; from: string; to: string; format?: 'table' | 'json'; write?: (text: string) => void }): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const zone = loaded.config.reportingTimeZone;
+  const from = resolveReportDate(options.from, zone);
+  const to = resolveReportDate(options.to, zone);
+  if (from > to) throw new BoscoError('USAGE', `--from ${from} is after --to ${to}`, { hint: 'give the earlier day as --from' });
+  const warehouse = await openWarehouse(loaded);
+  let days: SlaDay[];
+  try {
+    await ensureShadowTables(warehouse);
+    const now = new Date();
+    const rows = await warehouse.query(`SELECT client_id, date, deadline, completed_at FROM ${SLA_TABLE} WHERE date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) ORDER BY client_id, date`, [from, to]);
+    days = rows.map((row) => ({
+      client_id: String(row.client_id),
+      date: String(row.date),
+      status: slaStatus(new Date(String(row.deadline)), row.completed_at === null ? null : new Date(String(row.completed_at)), now),
+    }));
+  } finally {
+    await warehouse.close();
+  }
+  const rates = slaHitRates(days);
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  if (options.format === 'json') {
+    write(JSON.stringify({ from, to, clients: rates }) + '\n');
+  } else {
+    const table = new Table({ head: ['client', 'met', 'missed', 'pending', 'hit rate'], style: { head: [], border: [] } });
+    for (const r of rates) table.push([r.client_id, r.met, r.missed, r.pending, r.hit_rate === null ? '—' : `${(r.hit_rate * 100).toFixed(1)}%`]);
+    const met = rates.reduce((sum, r) => sum + r.met, 0);
+    const decided = rates.reduce((sum, r) => sum + r.met + r.missed, 0);
+    write(`SLA ${from} to ${to}: data complete by 08:00 in each client's time zone\n${rates.length > 0 ? table.toString() : '(no shadow days recorded)'}\n` +
+      (decided > 0 ? `overall ${met}/${decided} days met (${((met / decided) * 100).toFixed(1)}%)\n` : ''));
+  }
+  return days.some((d) => d.status === 'missed') ? 1 : 0;
 }
