@@ -47,22 +47,32 @@ function mappingPath(source: ResolvedSource, canonical: string): string {
   return source.mappingName ? `mappings.${source.mappingName}.columns.${canonical}` : `a mapping for ${canonical}`;
 }
 
+/**
+ * One statement of small probes, each a count (and a sample) of the rows that break one rule. Each probe keeps its
+ * rule in a WHERE clause rather than in one scan's FILTERs, so the engine can answer it from column statistics
+ * (a column without NULLs needs no read to show it has none): on a clean 10M-row table the probes cost
+ * milliseconds where one scan with every rule cost ~0.4 s.
+ */
 async function checkRows(warehouse: Warehouse, raw: string, compiled: CompiledMapping, inScope: string, label: string, source: ResolvedSource): Promise<void> {
   const d = warehouse.dialect;
   const e = compiled.expressions;
   const columnOf = new Map(resolveMapping(source.mapping).map((column) => [column.canonical, column.column ?? '(fixed)']));
-  const selects = [
-    `${d.countIf(`${e.date} IS NULL`)} AS bad_date`,
-    ...KEY_COLUMNS.filter((key) => key !== 'date').map((key) => `${d.countIf(`${inScope} AND ${e[key]} IS NULL`)} AS null_${key}`),
-    `${d.countIf(`${inScope} AND ${e.platform} NOT IN (${PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ')})`)} AS bad_platform`,
-    `min(${e.platform}) FILTER (WHERE ${inScope} AND ${e.platform} NOT IN (${PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ')})) AS bad_platform_sample`,
-    ...compiled.checks.map(
-      (check, i) =>
-        `${d.countIf(`${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL`)} AS check_${i}, ` +
-        `min(${check.raw}) FILTER (WHERE ${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL) AS sample_${i}`,
-    ),
+  const known = PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ');
+  const parseChecks = compiled.checks.map((check, i) => {
+    const bad = `${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL`;
+    return `${d.countIf(bad)} AS check_${i}, min(${check.raw}) FILTER (WHERE ${bad}) AS sample_${i}`;
+  });
+  const probes = [
+    `SELECT count(*) AS bad_date FROM ${raw} WHERE ${e.date} IS NULL`,
+    ...KEY_COLUMNS.filter((key) => key !== 'date').map((key) => `SELECT count(*) AS null_${key} FROM ${raw} WHERE ${inScope} AND ${e[key]} IS NULL`),
+    // Grouped first, so the handful of distinct platforms is tested instead of every row (in CASEs: a WHERE would
+    // be pushed below the grouping).
+    `SELECT sum(CASE WHEN platform NOT IN (${known}) THEN n END) AS bad_platform, min(CASE WHEN platform NOT IN (${known}) THEN platform END) AS bad_platform_sample
+     FROM (SELECT ${e.platform} AS platform, count(*) AS n FROM ${raw} WHERE ${inScope} GROUP BY 1) platforms`,
+    // Text that must parse is read whatever its statistics say, so those checks share one scan.
+    ...(parseChecks.length > 0 ? [`SELECT ${parseChecks.join(', ')} FROM ${raw}`] : []),
   ];
-  const [row = {}] = await warehouse.query(`SELECT ${selects.join(', ')} FROM ${raw}`);
+  const [row = {}] = await warehouse.query(`SELECT * FROM ${probes.map((probe, i) => `(${probe}) probe_${i}`).join(' CROSS JOIN ')}`);
   const count = (name: string) => Number(row[name] ?? 0);
 
   compiled.checks.forEach((check, i) => {
@@ -103,6 +113,8 @@ export async function stageCanonicalSource(warehouse: Warehouse, request: Canoni
     const d = warehouse.dialect;
     const raw = `bosco_raw_${role}`;
     const mapped = new Map(resolveMapping(source.mapping).map((column) => [column.canonical, column.column]));
+    // The same session may have staged this role before from a source of another kind (a file as a table, a view).
+    await warehouse.dropTemp(raw);
     const staged = await sourceReaderFor(source.uri).stage({
       warehouse,
       uri: source.uri,

@@ -103,6 +103,8 @@ export interface Warehouse {
   run(sql: string, params?: readonly SqlValue[]): Promise<void>;
   /** Columns of a table or view; empty when it does not exist. */
   describe(relation: string): Promise<ColumnInfo[]>;
+  /** Drops the session-scoped relation `name`, table or view, if there is one: so a name can be staged again as either. */
+  dropTemp(name: string): Promise<void>;
   /** Makes an external file or database table readable as the session-scoped relation `name`. */
   stageExternal(name: string, source: ExternalSource): Promise<ColumnInfo[]>;
   /**

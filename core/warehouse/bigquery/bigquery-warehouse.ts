@@ -152,6 +152,11 @@ export class BigQueryWarehouse implements Warehouse {
     return fields.map((field) => ({ name: field.name, type: field.mode === 'REPEATED' ? `ARRAY<${field.type}>` : field.type, kind: columnKind(field) }));
   }
 
+  /** Session temp tables live in `_SESSION`; BigQuery has no temp views. */
+  async dropTemp(name: string): Promise<void> {
+    await this.run(`DROP TABLE IF EXISTS _SESSION.${this.dialect.quoteIdent(name)}`);
+  }
+
   async stageExternal(_name: string, source: ExternalSource): Promise<ColumnInfo[]> {
     const what = source.kind === 'file' ? `the ${source.format} file ${source.path}` : `the database ${source.path}`;
     throw new BoscoError('SOURCE_UNSUPPORTED', `the BigQuery warehouse cannot read ${what}`, {

@@ -131,6 +131,14 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  async dropTemp(name: string): Promise<void> {
+    const [found] = await this.query<{ kind: string }>(
+      `SELECT 'VIEW' AS kind FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?`,
+      [name, name],
+    );
+    if (found) await this.run(`DROP ${found.kind} ${this.dialect.quoteIdent(name)}`);
+  }
+
   async stageExternal(name: string, source: ExternalSource): Promise<ColumnInfo[]> {
     const q = this.dialect.quoteLiteral;
     if (source.kind === 'database') {

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEventLog } from '../../core/bus/local/local-event-log.js';
+import { parseConfig, type LoadedConfig } from '../../core/config.js';
+import { PLATFORMS } from '../../core/metric-row.js';
+import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
+import { planFetch } from '../../new-pipeline/fetch/fetch-plan.js';
+import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
+import { importFxRates } from '../../new-pipeline/load/fx-rates.js';
+import { SERVING_TABLES } from '../../new-pipeline/load/pipeline-tables.js';
+import { loadDay, transformDay } from '../../new-pipeline/run/run-pipeline.js';
+import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
+import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
+import { SHADOW_RUNS_TABLE, SHADOW_TABLES } from '../../shadow/shadow-tables.js';
+import { makeTempDir, REPO_ROOT, runCli } from '../helpers/cli.js';
+
+const DATE = '2026-11-20';
+const CLIENTS = 6;
+const platforms = PLATFORMS.filter((p) => p !== 'tiktok_ads');
+const clients = Array.from({ length: CLIENTS }, (_, i) => ({
+  id: `client-${i + 1}`,
+  currency: 'USD',
+  accounts: platforms.map((platform) => ({ platform, accountId: platform === 'shopify' ? `shop${i + 1}` : `${i + 1}00${PLATFORMS.indexOf(platform)}` })),
+}));
+const tokens = Object.fromEntries(PLATFORMS.map((p) => [`BOSCO_${p.toUpperCase()}_TOKEN`, 'sim-token']));
+
+/** `bosco shadow run` as an operator runs it, killed mid-way and resumed. */
+describe('bosco shadow run', () => {
+  const root = makeTempDir();
+  let sim: RunningSimulator;
+  let legacyCsv: string;
+
+  /** A workspace with its own config, FX rates and the shared legacy file. */
+  async function workspace(name: string): Promise<string> {
+    const dir = join(root.path, name);
+    const limits = { requestsPerSecond: 500, burst: 100, perAccountRequestsPerSecond: 500 };
+    const config = { workspace: '.bosco', clients, sources: { legacy: legacyCsv }, platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: sim.url, limits }])), shadow: { concurrency: 1 } };
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'bosco.config.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'rates.csv'), simFxRatesCsv(DATE, DATE));
+    expect((await runCli(['fx', 'import', 'rates.csv'], { cwd: dir })).code).toBe(0);
+    return dir;
+  }
+
+  async function shadowState(dir: string) {
+    const warehouse = await DuckDbWarehouse.open({ path: join(dir, '.bosco', 'warehouse.duckdb') });
+    try {
+      return {
+        rows: await warehouse.query(`SELECT * FROM ${SHADOW_TABLES.metricRows} ORDER BY ALL`),
+        outcomes: await warehouse.query(`SELECT client_id, status FROM (SELECT *, row_number() OVER (PARTITION BY client_id ORDER BY finished_at DESC) AS n FROM ${SHADOW_RUNS_TABLE}) WHERE n = 1 ORDER BY client_id`),
+      };
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  beforeAll(async () => {
+    Object.assign(process.env, tokens);
+    sim = await startSimulator();
+    // The legacy side: what the new pipeline itself makes of the day, written to CSV, so every client matches.
+    const config = parseConfig({ clients, platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: sim.url }])) }, 'test');
+    const scratch = join(root.path, 'legacy');
+    const loaded = { config, workspaceDir: scratch, warehousePath: join(scratch, 'w.duckdb') } as LoadedConfig;
+    const warehouse = await DuckDbWarehouse.open({ path: loaded.warehousePath });
+    try {
+      writeFileSync(join(root.path, 'rates.csv'), simFxRatesCsv(DATE, DATE));
+      await importFxRates(warehouse, join(root.path, 'rates.csv'));
+      await runFetch(planFetch(loaded, DATE, 'legacy'));
+      const context = { config, workspaceDir: scratch, warehouse, bus: new LocalEventLog(join(scratch, 'events')), tables: SERVING_TABLES, runId: 'legacy' };
+      await transformDay(context, DATE);
+      await loadDay(context, DATE);
+      legacyCsv = join(root.path, 'legacy.csv');
+      await warehouse.run(`COPY ${SERVING_TABLES.metricRows} TO '${legacyCsv}' (HEADER)`);
+    } finally {
+      await warehouse.close();
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const name of Object.keys(tokens)) delete process.env[name];
+    await sim.close();
+    root.cleanup();
+  });
+
+  it('ends a run killed with SIGKILL mid-way and resumed in the same state as an uninterrupted run', async () => {
+    const clean = await workspace('clean');
+    const straight = await runCli(['shadow', 'run', '--date', DATE, '--format', 'json'], { cwd: clean, env: tokens, timeoutMs: 120_000 });
+    expect(straight.code, straight.stdout.slice(0, 3000) + straight.stderr).toBe(0);
+
+    const crashed = await workspace('crashed');
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/bosco.js'), 'shadow', 'run', '--date', DATE], { cwd: crashed, env: { ...process.env, ...tokens, BOSCO_LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const checkpoints = join(crashed, '.bosco', 'shadow', 'checkpoints', `date=${DATE}`);
+    const finished = () => (existsSync(checkpoints) ? readdirSync(checkpoints).filter((f) => f.endsWith('.json') && readFileSync(join(checkpoints, f), 'utf8').includes('"reconcile"')).length : 0);
+    const deadline = Date.now() + 90_000;
+    while (finished() < 2 && Date.now() < deadline) await sleep(20);
+    child.kill('SIGKILL');
+    await exited;
+    const finishedBeforeKill = finished();
+    expect(finishedBeforeKill).toBeGreaterThanOrEqual(2);
+    expect(finishedBeforeKill).toBeLessThan(CLIENTS);
+
+    const resumed = await runCli(['shadow', 'run', '--date', DATE, '--resume', '--format', 'json'], { cwd: crashed, env: tokens, timeoutMs: 120_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const results = JSON.parse(resumed.stdout).days[0].results as Array<{ ran: string[] }>;
+    expect(results.filter((r) => r.ran.length === 0).length).toBe(finishedBeforeKill);
+
+    const [a, b] = [await shadowState(clean), await shadowState(crashed)];
+    expect(b.rows).toEqual(a.rows);
+    expect(b.outcomes).toEqual(a.outcomes);
+    expect(a.outcomes).toHaveLength(CLIENTS);
+  }, 240_000);
+
+  it('refuses a client that is not in shadow, and a backfill range given backwards', async () => {
+    const dir = await workspace('refusals');
+    const unknown = await runCli(['shadow', 'run', '--date', DATE, '--client', 'nobody'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/client 'nobody' is not in shadow/);
+    const backwards = await runCli(['shadow', 'backfill', '--from', DATE, '--to', '2026-11-01'], { cwd: dir });
+    expect(backwards.code).toBe(2);
+    expect(backwards.stderr).toMatch(/is after --to/);
+  }, 60_000);
+});
