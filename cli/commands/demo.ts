@@ -1,32 +1,79 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBus } from '../../core/bus/index.js';
 import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
+import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
-import { DEMO_DISCREPANCIES, seedDemoWorkspace } from '../../reconcile/demo-workspace.js';
+import { startSimulator } from '../../new-pipeline/simulator/server.js';
+import { demoConfig, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
 export interface DemoOptions {
   config?: string;
   format?: OutputFormat;
+  /** Days of dual run ending yesterday. Default 14. */
+  days?: number;
   write?: (text: string) => void;
   isTTY?: boolean;
 }
 
-/** `bosco demo`: seeds the embedded workspace and reconciles yesterday. Differences are the point, so it exits 0. */
+/** Marks a workspace as the demo's own, which the demo may wipe and seed again. */
+const DEMO_MARKER = 'DEMO';
+/** The simulator's credential lives only in this process's environment, as a real token would. */
+const CREDENTIAL_ENV = 'BOSCO_DEMO_TOKEN';
+
+/** Empties the workspace for a fresh demo, refusing one that holds anything the demo did not make. */
+function resetWorkspace(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
+    throw new BoscoError('USAGE', `the workspace ${dir} holds data the demo did not make`, {
+      hint: 'run the demo in an empty folder, or point --config at a config with another "workspace"',
+    });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, DEMO_MARKER), 'This workspace was made by `bosco demo`, which may wipe it.\n');
+}
+
+/**
+ * `bosco demo`: the whole dual run on embedded defaults. The platform simulator starts on 127.0.0.1, the legacy
+ * emulator (with its known quirks) and the new pipeline run side by side for the last days for 20 clients in
+ * shadow, each day is reconciled per client, and yesterday's reconcile is printed with why clients differ.
+ * Differences are the point, so it exits 0.
+ */
 export async function demoCommand(options: DemoOptions): Promise<number> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const loaded = await loadConfig({ explicitPath: options.config });
-  const yesterday = resolveReportDate('yesterday', loaded.config.reportingTimeZone);
+  const base = await loadConfig({ explicitPath: options.config });
+  const yesterday = resolveReportDate('yesterday', base.config.reportingTimeZone);
+  const days = options.days ?? 14;
+  resetWorkspace(base.workspaceDir);
+
+  const sim = await startSimulator();
+  process.env[CREDENTIAL_ENV] = sim.token;
+  const loaded = demoConfig(base, sim.url, CREDENTIAL_ENV);
+  const started = Date.now();
   const warehouse = await openWarehouse(loaded);
-  let seed;
+  const bus = openBus(loaded);
+  let findings;
   try {
-    seed = await seedDemoWorkspace(warehouse, yesterday);
+    write(`Simulated platforms on ${sim.url} (a loopback stand-in for the real APIs). Dual run of ${loaded.config.clients.length} clients × ${days} days ending ${yesterday}:\n`);
+    ({ findings } = await runDualRunDemo({
+      loaded, warehouse, bus, world: sim.world, simUrl: sim.url, credential: sim.token, lastDate: yesterday, days,
+      onDay: (date, summary) => {
+        const count = (status: string) => summary.results.filter((r) => r.status === status).length;
+        write(`  ${date}: legacy written, shadow run ${summary.shadowRunId}: ${count('pass')} clean, ${count('fail')} differ, ${count('error')} could not run\n`);
+      },
+    }));
   } finally {
+    await bus.close();
     await warehouse.close();
+    await sim.close();
+    delete process.env[CREDENTIAL_ENV];
   }
   write(
-    `Seeded ${loaded.warehousePath}: ${seed.clients} clients, ${seed.firstDate} to ${seed.lastDate}, ` +
-      `${seed.legacyRows.toLocaleString('en-US')} legacy rows and ${seed.newRows.toLocaleString('en-US')} new rows.\n` +
-      `Planted discrepancies: ${Object.entries(DEMO_DISCREPANCIES).map(([client, what]) => `${client} (${what})`).join('; ')}.\n\n`,
+    `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. The legacy emulator reproduced these known behaviours:\n` +
+      findings.map((f) => `  ${f.clientId}: ${f.what}`).join('\n') +
+      `\n\nYesterday's reconcile, legacy export against the shadow run:\n\n`,
   );
   await reconcileCommand({ date: yesterday, config: options.config, format: options.format ?? 'table', write, isTTY: options.isTTY });
   write(`\nNext: bosco reconcile --date ${yesterday} --client kestrel-home --rows   (drill into one client)\n`);

@@ -77,6 +77,19 @@ export const dayShift: DifferenceExplainer = {
   },
 };
 
+export const conversionDefinition: DifferenceExplainer = {
+  name: 'conversion-definition',
+  description: 'only conversions and revenue differ, on one platform: the sides count different conversion actions',
+  explain(_client, differences) {
+    const rows = mismatches(differences);
+    if (rows.length === 0 || !rows.every((d) => d.metric === 'conversions' || d.metric === 'revenue')) return undefined;
+    const platforms = [...new Set(rows.map((d) => d.platform))];
+    if (platforms.length !== 1 || !rows.some((d) => d.metric === 'conversions')) return undefined;
+    const lower = rows.filter((d) => d.legacy! < d.new!).length > rows.length / 2 ? 'legacy' : 'new';
+    return `${platforms[0]}: only conversions and revenue differ, on ${new Set(rows.map((d) => d.campaign_id)).size} campaigns, lower in ${lower}; the sides count different conversion actions, so compare each side's conversion definition for this client`;
+  },
+};
+
 export const roundingDrift: DifferenceExplainer = {
   name: 'rounding-drift',
   description: 'small money differences of a few cents',
@@ -90,7 +103,7 @@ export const roundingDrift: DifferenceExplainer = {
 };
 
 /** Every explainer, most specific first. */
-export const EXPLAINERS: readonly DifferenceExplainer[] = [duplicateRows, droppedCampaign, currencyUnconverted, dayShift, roundingDrift];
+export const EXPLAINERS: readonly DifferenceExplainer[] = [duplicateRows, droppedCampaign, currencyUnconverted, dayShift, conversionDefinition, roundingDrift];
 
 /** Explanations per failing client, from the differences that were fetched. */
 export function explainClients(clients: readonly ClientResult[], differences: readonly Difference[]): Map<string, string[]> {

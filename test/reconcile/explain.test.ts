@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyUnconverted, dayShift, droppedCampaign, duplicateRows, explainClients, roundingDrift } from '../../reconcile/explain/index.js';
+import { conversionDefinition, currencyUnconverted, dayShift, droppedCampaign, duplicateRows, explainClients, roundingDrift } from '../../reconcile/explain/index.js';
 import { clientResult } from '../../reconcile/rollup.js';
 import type { Difference, RowCounts } from '../../reconcile/types.js';
 
@@ -39,6 +39,16 @@ describe('difference explainers', () => {
       ['spend', 'impressions', 'clicks'].map((metric) => difference({ campaign_id, metric, legacy: 100, new: 150 + Number(campaign_id) })),
     );
     expect(dayShift.explain(client(), rows)).toContain("time zone");
+  });
+
+  it('names a conversion definition gap when only conversions and revenue differ on one platform', () => {
+    const rows = ['1', '2'].flatMap((campaign_id) => [
+      difference({ campaign_id, metric: 'conversions', legacy: 0, new: 4 }),
+      difference({ campaign_id, metric: 'revenue', legacy: 0, new: 210 }),
+    ]);
+    expect(conversionDefinition.explain(client(), rows)).toMatch(/meta_ads: only conversions and revenue differ, on 2 campaigns, lower in legacy/);
+    expect(conversionDefinition.explain(client(), [...rows, difference({ metric: 'spend' })])).toBeUndefined();
+    expect(conversionDefinition.explain(client(), [...rows, difference({ platform: 'ga4', metric: 'conversions' })])).toBeUndefined();
   });
 
   it('calls cent-sized money differences rounding drift', () => {
