@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import { openBus } from '../../core/bus/index.js';
-import { loadConfig, type LoadedConfig } from '../../core/config.js';
+import { loadConfig, type ClientConfig, type LoadedConfig } from '../../core/config.js';
 import { addDays, resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
@@ -12,7 +12,8 @@ import type { ClientDayResult, ShadowEnvironment } from '../../shadow/run-client
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
-import { sharedWarehouse, type WarehouseAccess } from '../../shadow/warehouse-access.js';
+import { sharedWarehouse, warehousePerUse, type WarehouseAccess } from '../../shadow/warehouse-access.js';
+import { dispatchShadowJobs, JOB_TOPIC, runShadowWorker } from '../../shadow/dispatch.js';
 import { defaultSources } from '../defaults.js';
 
 export interface ShadowRunOptions {
@@ -25,6 +26,45 @@ export interface ShadowRunOptions {
   format?: 'table' | 'json';
   write?: (text: string) => void;
   isTTY?: boolean;
+  /** Publish one job per client and day for `bosco worker` processes instead of running them here. */
+  dispatch?: boolean;
+}
+
+async function dispatch(loaded: LoadedConfig, options: ShadowRunOptions, dates: readonly string[], clients: readonly ClientConfig[]): Promise<number> {
+  const env = await shadowEnvironment(loaded, warehousePerUse(loaded), options.baseUrl);
+  try {
+    const shadowRunId = newShadowRunId();
+    const published = await dispatchShadowJobs(env, shadowRunId, dates, clients);
+    const write = options.write ?? ((text: string) => process.stdout.write(text));
+    write(options.format === 'json'
+      ? JSON.stringify({ shadow_run_id: shadowRunId, topic: JOB_TOPIC, jobs: published }) + '\n'
+      : `Shadow run ${shadowRunId}: published ${published} job(s) to ${JOB_TOPIC}; start \`bosco worker\` processes to run them\n`);
+    return 0;
+  } finally {
+    await env.bus.close();
+  }
+}
+
+/**
+ * `bosco worker`: takes shadow jobs from the bus and runs them, until interrupted (SIGINT, SIGTERM) or, with
+ * `idleExit`, until no job has come for that many seconds. Any number may run, on any machines sharing the bus.
+ */
+export async function workerCommand(options: { config?: string; idleExit?: number; baseUrl?: string; write?: (text: string) => void }): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const env = await shadowEnvironment(loaded, warehousePerUse(loaded), options.baseUrl);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const summary = await runShadowWorker(env, { signal: stop.signal, idleTimeoutMs: options.idleExit === undefined ? undefined : options.idleExit * 1000 });
+    (options.write ?? ((text: string) => process.stdout.write(text)))(`Worker ${process.pid}: ${summary.acked} job(s) done, ${summary.retried} retried, ${summary.deadLettered} dead-lettered\n`);
+    return summary.deadLettered > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await env.bus.close();
+  }
 }
 
 /** The shadow run's environment for this workspace: its warehouse (as `access` builds it), bus, checkpoints and legacy source. */
@@ -63,6 +103,7 @@ export function shadowExitCode(results: readonly ClientDayResult[]): number {
 async function runDays(options: ShadowRunOptions, dates: readonly string[]): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
   const clients = shadowClients(loaded.config, options.client);
+  if (options.dispatch) return dispatch(loaded, options, dates, clients);
   const access = sharedWarehouse(await openWarehouse(loaded));
   const env = await shadowEnvironment(loaded, access, options.baseUrl);
   const isTTY = options.isTTY ?? Boolean(process.stdout.isTTY);
