@@ -2,10 +2,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BoscoError, EXIT, isBoscoError } from '../core/errors.js';
 import { configureLogger } from '../core/logger.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { demoCommand } from './commands/demo.js';
-import { pipelineFetchCommand, pipelineParseCommand } from './commands/pipeline.js';
-import { reconcileCommand } from './commands/reconcile.js';
-import { simServeCommand } from './commands/sim.js';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
@@ -16,7 +12,11 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((part) => part.trim()).filter(Boolean)];
 }
 
-/** Declares commands and options only; each handler lives in commands/ and is called directly by tests. */
+/**
+ * Declares commands and options only; each handler lives in commands/ and is called directly by tests.
+ * Handlers are imported when their command runs, so a reconcile never loads the pipeline, the simulator or
+ * their dependencies.
+ */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('bosco')
     .description('Migration toolkit for the Ask Bosco platform: shadow runs, reconciliation and per-client cutover.')
@@ -45,13 +45,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'markdown', 'json']))
     .option('--rows', 'include row-level differences')
     .option('--limit <n>', 'most row-level differences to show (default 1000)', positiveInteger)
-    .action(async (options) => setExitCode(await reconcileCommand({ ...options, config: globals().config })));
+    .action(async (options) => setExitCode(await (await import('./commands/reconcile.js')).reconcileCommand({ ...options, config: globals().config })));
 
   program
     .command('demo')
-    .description('seed an embedded workspace with 20 clients × 14 days and reconcile yesterday')
+    .description('the whole dual run on embedded defaults: simulator, legacy emulator and shadow runs for 20 clients, then yesterday’s reconcile')
+    .option('--days <n>', 'days of dual run ending yesterday (default 14)', positiveInteger)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
-    .action(async (options) => setExitCode(await demoCommand({ ...options, config: globals().config })));
+    .action(async (options) => setExitCode(await (await import('./commands/demo.js')).demoCommand({ ...options, config: globals().config })));
 
   const pipeline = program.command('pipeline').description('the new pipeline: fetch raw data from the platforms');
   pipeline
@@ -62,7 +63,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--platform <name>', 'only this platform (repeat or comma-separate)', collect)
     .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
     .addOption(new Option('--format <format>', 'summary format').choices(['table', 'json']))
-    .action(async (options) => setExitCode(await pipelineFetchCommand({ ...options, config: globals().config })));
+    .action(async (options) => setExitCode(await (await import('./commands/pipeline.js')).pipelineFetchCommand({ ...options, config: globals().config })));
   pipeline
     .command('parse')
     .description("print the records a saved API response body yields, as JSON lines (exit 2 with the field path if it does not match the API's schema)")
@@ -71,7 +72,102 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--account <id>', 'the account the body belongs to')
     .option('--date <date>', 'the day the body reports, YYYY-MM-DD')
     .option('--purpose <purpose>', "which of the connector's requests the body answers (default: its report)")
-    .action(async (file: string, options) => setExitCode(await pipelineParseCommand({ ...options, file })));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/pipeline.js')).pipelineParseCommand({ ...options, file })));
+  // The steps after fetch are loaded only when used: a reconcile never pays for the pipeline's modules.
+  const steps = () => import('./commands/pipeline-steps.js');
+  const partitionOptions = (command: Command) =>
+    command
+      .option('--client <id>', 'only this client (repeat or comma-separate)', collect)
+      .option('--platform <name>', 'only this platform (repeat or comma-separate)', collect)
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']));
+  partitionOptions(pipeline.command('run').description('fetch, transform, check and load one day into the serving tables'))
+    .requiredOption('--date <date>', 'reporting day: YYYY-MM-DD, yesterday or today')
+    .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
+    .action(async (options) => setExitCode(await (await steps()).pipelineRunCommand({ ...options, config: globals().config })));
+  partitionOptions(pipeline.command('transform').description('turn landed raw payloads of a day into checked, staged canonical rows'))
+    .requiredOption('--date <date>', 'reporting day: YYYY-MM-DD, yesterday or today')
+    .action(async (options) => setExitCode(await (await steps()).pipelineTransformCommand({ ...options, config: globals().config })));
+  partitionOptions(pipeline.command('load').description("replace the warehouse's partitions of a day with the staged rows, with lineage"))
+    .requiredOption('--date <date>', 'reporting day: YYYY-MM-DD, yesterday or today')
+    .action(async (options) => setExitCode(await (await steps()).pipelineLoadCommand({ ...options, config: globals().config })));
+  partitionOptions(pipeline.command('replay').description('re-transform and reload landed payloads over a range of days, calling no API'))
+    .requiredOption('--from <date>', 'first day')
+    .requiredOption('--to <date>', 'last day')
+    .action(async (options) => setExitCode(await (await steps()).pipelineReplayCommand({ ...options, config: globals().config })));
+
+  const shadowCommands = () => import('./commands/shadow.js');
+  const shadow = program.command('shadow').description('the dual run: the new pipeline beside the legacy system, reconciled per client and day');
+  const shadowOptions = (command: Command) =>
+    command
+      .option('--client <id>', 'only these clients (repeat or comma-separate)', collect)
+      .option('--resume', 'skip the steps an interrupted run of the same days already finished')
+      .option('--concurrency <n>', 'clients run at once (default: shadow.concurrency, 4)', positiveInteger)
+      .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
+      .option('--dispatch', 'publish one job per client and day to the bus for `bosco worker` processes, instead of running here')
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']));
+  shadowOptions(shadow.command('run').description('fetch and load the new side into the shadow namespace, snapshot legacy, reconcile'))
+    .requiredOption('--date <date>', 'reporting day: YYYY-MM-DD, yesterday or today')
+    .action(async (options) => setExitCode(await (await shadowCommands()).shadowRunCommand({ ...options, config: globals().config })));
+  shadowOptions(shadow.command('backfill').description('the shadow run over a range of days, oldest first'))
+    .requiredOption('--from <date>', 'first day')
+    .requiredOption('--to <date>', 'last day')
+    .action(async (options) => setExitCode(await (await shadowCommands()).shadowBackfillCommand({ ...options, config: globals().config })));
+
+  program
+    .command('legacy')
+    .description('the legacy system emulator: the old pipeline, quirks included, for demos and dual-run tests')
+    .command('run')
+    .description('pull one day the way the legacy system did and write its export (legacy_export.daily_stats)')
+    .requiredOption('--date <date>', 'reporting day: YYYY-MM-DD, yesterday or today')
+    .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
+    .option('--target <uri>', 'postgres://user@host:port/db[?table=<schema.table>] or duckdb:<path>[?table=…] (default: the workspace warehouse)')
+    .option('--client <id>', 'only these clients (repeat or comma-separate)', collect)
+    .option('--quirks <json|file>', 'legacy behaviours to reproduce, e.g. {"utcDays":{"clients":["kestrel-home"]}}')
+    .addOption(new Option('--format <format>', 'summary format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await import('./commands/legacy.js')).legacyRunCommand({ ...options, config: globals().config })));
+
+  program
+    .command('worker')
+    .description('take shadow jobs from the bus and run them; run any number, on any machines sharing the bus')
+    .option('--idle-exit <seconds>', 'stop when no job has come for this long (default: run until interrupted)', positiveInteger)
+    .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
+    .action(async (options) => setExitCode(await (await shadowCommands()).workerCommand({ ...options, config: globals().config })));
+
+  program
+    .command('sla')
+    .description("the 08:00 deadline: yesterday's data ready by 08:00 in each client's time zone")
+    .command('report')
+    .description('per client, the shadow days complete by the deadline; exit 1 if any day missed')
+    .requiredOption('--from <date>', 'first day')
+    .requiredOption('--to <date>', 'last day')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await shadowCommands()).slaReportCommand({ ...options, config: globals().config })));
+
+  program
+    .command('lineage')
+    .description('where numbers came from')
+    .command('show')
+    .description("a client's day: each platform's load, its raw payload file, versions and account facts")
+    .requiredOption('--client <id>', 'client id')
+    .requiredOption('--date <date>', 'reporting day')
+    .option('--platform <name>', 'only this platform')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await steps()).lineageShowCommand({ ...options, config: globals().config })));
+  program
+    .command('quality')
+    .description('data quality of the new pipeline')
+    .command('report')
+    .description("each partition's latest quality result for a day; exit 1 if any is quarantined")
+    .requiredOption('--date <date>', 'reporting day')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await steps()).qualityReportCommand({ ...options, config: globals().config })));
+  program
+    .command('fx')
+    .description('FX rates the pipeline converts currencies with')
+    .command('import')
+    .description('seed the rates table from a CSV with columns date, base, quote, rate')
+    .argument('<file>', 'the CSV file')
+    .action(async (file: string) => setExitCode(await (await steps()).fxImportCommand({ file, config: globals().config })));
 
   const sim = program.command('sim').description('the platform simulator: a loopback stand-in for the real APIs');
   sim
@@ -82,7 +178,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--token <token>', "the credential every platform expects (default 'sim-token')")
     .option('--faults <json|file>', 'faults to inject, as JSON or a JSON file')
     .option('--spike <accountId>', 'accounts with ten times the usual volume (repeat or comma-separate)', collect)
-    .action(async (options) => setExitCode(await simServeCommand(options)));
+    .action(async (options) => setExitCode(await (await import('./commands/sim.js')).simServeCommand(options)));
 
   return program;
 }
