@@ -29,7 +29,11 @@ export type ErrorCode =
   | 'FX_RATE_MISSING'
   | 'PLATFORM_FAILED'
   | 'WORKSPACE_LOCKED'
+  | 'FLAG_CONFLICT'
+  | 'GATE_CLOSED'
   | 'WAREHOUSE_FAILED'
+  | 'BUS_FAILED'
+  | 'ALERT_FAILED'
   | 'INTERNAL';
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -49,7 +53,15 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   PLATFORM_FAILED: EXIT.failed,
   SOURCE_UNREACHABLE: EXIT.unreachable,
   WORKSPACE_LOCKED: EXIT.unreachable,
+  /** Someone changed the client's stage since it was read: nothing was written; read it again and decide. */
+  FLAG_CONFLICT: EXIT.failed,
+  /** A promotion's gate did not pass: nothing was changed. */
+  GATE_CLOSED: EXIT.failed,
   WAREHOUSE_FAILED: EXIT.internal,
+  /** The event bus refused an operation (not a connection failure: that is SOURCE_UNREACHABLE). */
+  BUS_FAILED: EXIT.internal,
+  /** An alert could not be delivered to a webhook after its retries. */
+  ALERT_FAILED: EXIT.unreachable,
   INTERNAL: EXIT.internal,
 };
 
