@@ -1,7 +1,7 @@
 import { inSpan } from '../core/telemetry.js';
-import type { Warehouse } from '../core/warehouse/index.js';
+import type { Row, Warehouse } from '../core/warehouse/index.js';
 import { clientResult, type MetricCounts } from './rollup.js';
-import { comparisonPlan } from './sql-plan.js';
+import { comparisonPlan, type ClientComparison } from './sql-plan.js';
 import type { ClientResult, ComparisonSpec, Difference, DifferenceKind, RowCounts, ToleranceTable } from './types.js';
 
 export interface CompareRequest {
@@ -32,19 +32,27 @@ export async function compareRelations(warehouse: Warehouse, request: CompareReq
   const [legacyTotals, newTotals] = await inSpan('bosco.reconcile.totals', {}, async () =>
     Promise.all([warehouse.query(plan.totals(legacy)), warehouse.query(plan.totals(next))]),
   );
+  // A sum is finite only if every value in it is, so the totals show which metrics hold no infinity or NaN, and
+  // for those the join may take equal values as matching without testing each for being finite.
+  const finiteMetrics = spec.metrics.filter((metric) => [...legacyTotals, ...newTotals].every((row) => Number.isFinite(count(row[metric]))));
+  const compare = (duplicates?: string) =>
+    inSpan('bosco.reconcile.compare', {}, async () => plan.tally(await warehouse.query(plan.comparison(legacy, next, duplicates, finiteMetrics))));
 
-  let compared = await inSpan('bosco.reconcile.compare', {}, () => warehouse.query(plan.comparison(legacy, next)));
-
+  let compared = await compare();
   // The join itself shows whether any key can repeat (see `comparison` in sql-plan.ts). Only then are duplicates
   // looked for, and the join rerun without them: a run with no duplicates, the usual one, pays for one join.
   // Rows without a client are invisible to the join, so their presence alone sends the run down the exact path.
-  const total = <T extends Record<string, unknown>>(rows: T[], column: string) => rows.reduce((sum, row) => sum + count(row[column]), 0);
+  const rowTotal = (rows: Row[]) => rows.reduce((sum, row) => sum + count(row.row_count), 0);
+  const comparedTotal = (pick: (c: ClientComparison) => number) => [...compared.values()].reduce((sum, c) => sum + pick(c), 0);
+  const matched = comparedTotal((c) => c.matched);
+  const missingInNew = comparedTotal((c) => c.missingInNew);
+  const missingInLegacy = comparedTotal((c) => c.missingInLegacy);
   const mayRepeat =
     [...legacyTotals, ...newTotals].some((row) => row.client_id === null) ||
-    total(legacyTotals, 'row_count') - total(compared, 'missing_in_new') !== total(compared, 'matched') ||
-    total(newTotals, 'row_count') - total(compared, 'missing_in_legacy') !== total(compared, 'matched') ||
-    total(compared, 'legacy_only_keys') !== total(compared, 'missing_in_new') ||
-    total(compared, 'new_only_keys') !== total(compared, 'missing_in_legacy');
+    rowTotal(legacyTotals) - missingInNew !== matched ||
+    rowTotal(newTotals) - missingInLegacy !== matched ||
+    comparedTotal((c) => c.legacyOnlyKeys) !== missingInNew ||
+    comparedTotal((c) => c.newOnlyKeys) !== missingInLegacy;
   const duplicates = !mayRepeat
     ? undefined
     : await inSpan('bosco.reconcile.duplicates', {}, async () => {
@@ -55,9 +63,7 @@ export async function compareRelations(warehouse: Warehouse, request: CompareReq
         const [found] = await warehouse.query('SELECT count(*) AS n FROM bosco_duplicates');
         return count(found?.n) > 0 ? 'bosco_duplicates' : undefined;
       });
-  if (duplicates) {
-    compared = await inSpan('bosco.reconcile.compare', {}, () => warehouse.query(plan.comparison(legacy, next, duplicates)));
-  }
+  if (duplicates) compared = await compare(duplicates);
   const duplicatesByClient = duplicates
     ? await warehouse.query(`SELECT ${d.quoteIdent(spec.clientKey)} AS client_id, count(*) AS n FROM ${duplicates} GROUP BY 1`)
     : [];
@@ -65,28 +71,27 @@ export async function compareRelations(warehouse: Warehouse, request: CompareReq
   const byClient = <T extends { client_id?: unknown }>(rows: T[]) => new Map(rows.map((row) => [String(row.client_id), row]));
   const legacyBy = byClient(legacyTotals);
   const newBy = byClient(newTotals);
-  const comparedBy = byClient(compared);
   const dupBy = byClient(duplicatesByClient);
   const clientIds = [...new Set([...legacyBy.keys(), ...newBy.keys()])].sort();
 
   const clients = clientIds.map((clientId) => {
     const l = legacyBy.get(clientId) ?? {};
     const n = newBy.get(clientId) ?? {};
-    const c = comparedBy.get(clientId) ?? {};
+    const c = compared.get(clientId);
     const rows: RowCounts = {
       legacy: count(l.row_count),
       new: count(n.row_count),
-      matched: count(c.matched),
-      missing_in_new: count(c.missing_in_new),
-      missing_in_legacy: count(c.missing_in_legacy),
+      matched: c?.matched ?? 0,
+      missing_in_new: c?.missingInNew ?? 0,
+      missing_in_legacy: c?.missingInLegacy ?? 0,
       duplicate_keys: count(dupBy.get(clientId)?.n),
     };
     const metrics: MetricCounts[] = spec.metrics.map((metric) => ({
       metric,
       legacyTotal: count(l[metric]),
       newTotal: count(n[metric]),
-      rowsMismatched: count(c[`mismatched_${metric}`]),
-      missingRowsWithValue: count(c[`missing_valued_${metric}`]),
+      rowsMismatched: c?.mismatched[metric] ?? 0,
+      missingRowsWithValue: c?.missingValued[metric] ?? 0,
     }));
     return clientResult(clientId, rows, metrics);
   });

@@ -13,6 +13,16 @@ export interface ReconcileRunRecord {
   toolVersion: string;
 }
 
+/** The columns of reconcile_results, in table order, with their logical types. */
+const RESULT_COLUMNS = {
+  run_id: 'text', date: 'date', client_id: 'text', client_status: 'text',
+  rows_legacy: 'integer', rows_new: 'integer', rows_matched: 'integer',
+  missing_in_new: 'integer', missing_in_legacy: 'integer', duplicate_keys: 'integer',
+  metric: 'text', metric_status: 'text', legacy_total: 'double', new_total: 'double',
+  delta: 'double', rel_delta: 'double', rows_mismatched: 'integer',
+} as const;
+type ResultRow = Record<keyof typeof RESULT_COLUMNS, string | number | null>;
+
 export async function ensureHistoryTables(warehouse: Warehouse): Promise<void> {
   const t = warehouse.dialect.columnType;
   await warehouse.run(`CREATE TABLE IF NOT EXISTS reconcile_runs (
@@ -20,12 +30,7 @@ export async function ensureHistoryTables(warehouse: Warehouse): Promise<void> {
     legacy_source ${t('text')}, new_source ${t('text')}, client_filter ${t('text')}, metric_filter ${t('text')},
     clients_total ${t('integer')}, clients_failed ${t('integer')}, report ${t('json')},
     started_at ${t('timestamp')}, finished_at ${t('timestamp')}, tool_version ${t('text')})`);
-  await warehouse.run(`CREATE TABLE IF NOT EXISTS reconcile_results (
-    run_id ${t('text')}, date ${t('date')}, client_id ${t('text')}, client_status ${t('text')},
-    rows_legacy ${t('integer')}, rows_new ${t('integer')}, rows_matched ${t('integer')},
-    missing_in_new ${t('integer')}, missing_in_legacy ${t('integer')}, duplicate_keys ${t('integer')},
-    metric ${t('text')}, metric_status ${t('text')}, legacy_total ${t('double')}, new_total ${t('double')},
-    delta ${t('double')}, rel_delta ${t('double')}, rows_mismatched ${t('integer')})`);
+  await warehouse.run(`CREATE TABLE IF NOT EXISTS reconcile_results (${Object.entries(RESULT_COLUMNS).map(([name, kind]) => `${name} ${t(kind)}`).join(', ')})`);
 }
 
 /** Writes the run and its per-client, per-metric results in one transaction: all of it or nothing. */
@@ -51,22 +56,24 @@ export async function recordRun(warehouse: Warehouse, run: ReconcileRunRecord): 
         run.toolVersion,
       ],
     );
-    const rows = report.clients.flatMap((client) =>
-      client.metrics.map((metric) => {
-        const r = client.rows;
-        return [
-          report.run_id, report.date, client.client_id, client.status,
-          r.legacy, r.new, r.matched, r.missing_in_new, r.missing_in_legacy, r.duplicate_keys,
-          metric.metric, metric.status, metric.legacy_total, metric.new_total, metric.delta, metric.rel_delta, metric.rows_mismatched,
-        ];
-      }),
+    const rows = report.clients.flatMap(({ client_id, status, rows: r, metrics }) =>
+      metrics.map((m): ResultRow => ({
+        run_id: report.run_id, date: report.date, client_id, client_status: status,
+        rows_legacy: r.legacy, rows_new: r.new, rows_matched: r.matched,
+        missing_in_new: r.missing_in_new, missing_in_legacy: r.missing_in_legacy, duplicate_keys: r.duplicate_keys,
+        metric: m.metric, metric_status: m.status, legacy_total: m.legacy_total, new_total: m.new_total,
+        delta: m.delta, rel_delta: m.rel_delta, rows_mismatched: m.rows_mismatched,
+      })),
     );
-    // Batched: a day of 500 clients is 2,500 rows, and one statement per row would dominate a fast reconcile.
-    for (let start = 0; start < rows.length; start += 500) {
-      const batch = rows.slice(start, start + 500);
-      const tuples = batch.map((row, i) => `(${row.map((_, j) => (j === 1 ? `CAST($${i * row.length + j + 1} AS DATE)` : `$${i * row.length + j + 1}`)).join(', ')})`);
-      await warehouse.run(`INSERT INTO reconcile_results VALUES ${tuples.join(', ')}`, batch.flat());
-    }
+    // A day of 500 clients is 2,500 rows. Bound as parameters of multi-row VALUES they took ~0.35 s to write;
+    // sent as one JSON parameter that DuckDB unpacks, ~20 ms.
+    const t = warehouse.dialect.columnType;
+    const shape = JSON.stringify([Object.fromEntries(Object.entries(RESULT_COLUMNS).map(([name, kind]) => [name, t(kind)]))]);
+    await warehouse.run(
+      `INSERT INTO reconcile_results SELECT ${Object.keys(RESULT_COLUMNS).map((name) => `r.${name}`).join(', ')}
+       FROM (SELECT unnest(from_json(CAST(? AS JSON), ${warehouse.dialect.quoteLiteral(shape)})) AS r)`,
+      [JSON.stringify(rows)],
+    );
   });
 }
 

@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../core/warehouse/index.js';
+import type { Row, SqlDialect } from '../core/warehouse/index.js';
 import type { ComparisonSpec, ToleranceTable } from './types.js';
 
 /**
@@ -20,19 +20,45 @@ export interface ComparisonPlan {
   /** Exact duplicate keys among the candidate hashes, with each side's row count. */
   duplicateKeys(legacy: string, next: string, candidates: string): string;
   /**
-   * Per client: matched and missing rows, and per metric the mismatched rows and missing rows that carry a value.
-   * Also `legacy_only_keys` and `new_only_keys`: distinct key hashes among the rows missing on the other side.
-   * With no duplicate key, rows − missing_in_new = matched (legacy) and rows − missing_in_legacy = matched (new),
-   * and each side's one-sided rows have as many distinct key hashes as rows; a repeated key (or a hash collision)
-   * breaks one of these, which is how the engine knows to look for duplicates at all.
+   * The join, counted by row class, for `tally` to read. A class is a bit set: on the legacy side (1), on the new
+   * side (2), and per metric one bit (4, 8, …): beyond tolerance on a matched row, non-zero on a one-sided row.
+   * Counting classes is one cheap aggregate where a FILTER per count was not: rows whose every metric is equal
+   * are classed by one short test, and only the few others are looked at metric by metric. `finiteMetrics` are
+   * known to hold no infinity or NaN, so equality alone proves a match for them.
+   *
+   * One-sided rows also yield their distinct key hashes. With no duplicate key, rows − missing_in_new = matched
+   * (legacy) and rows − missing_in_legacy = matched (new), and each side's one-sided rows have as many distinct
+   * key hashes as rows; a repeated key (or a hash collision) breaks one of these, which is how the engine knows to
+   * look for duplicates at all.
    */
-  comparison(legacy: string, next: string, duplicates?: string): string;
+  comparison(legacy: string, next: string, duplicates?: string, finiteMetrics?: readonly string[]): string;
+  /** Per-client counts from the rows `comparison` returned. */
+  tally(rows: readonly Row[]): Map<string, ClientComparison>;
   /** Row-level differences, worst first, at most `limit`. */
   differences(legacy: string, next: string, limit: number, duplicates?: string): string;
 }
 
+/** What the join counted for one client. */
+export interface ClientComparison {
+  matched: number;
+  missingInNew: number;
+  missingInLegacy: number;
+  /** Distinct key hashes among the rows missing in new (equal to `missingInNew` unless a key repeats). */
+  legacyOnlyKeys: number;
+  /** Distinct key hashes among the rows missing in legacy. */
+  newOnlyKeys: number;
+  /** Per metric: matched rows whose values differ beyond tolerance. */
+  mismatched: Record<string, number>;
+  /** Per metric: rows present on one side only that carry a non-zero value. */
+  missingValued: Record<string, number>;
+}
+
 const LEGACY_PREFIX = 'legacy_';
 const NEW_PREFIX = 'new_';
+const LEGACY_BIT = 1;
+const NEW_BIT = 2;
+/** The class bit of the i-th metric; an integer holds 29 of them, and a row has five. */
+const metricBit = (i: number) => 4 << i;
 
 export function comparisonPlan(d: SqlDialect, spec: ComparisonSpec, tolerances: ToleranceTable): ComparisonPlan {
   const q = d.quoteIdent;
@@ -97,22 +123,59 @@ export function comparisonPlan(d: SqlDialect, spec: ComparisonSpec, tolerances: 
         WHERE coalesce(l.n, 0) > 1 OR coalesce(n.n, 0) > 1`;
     },
 
-    comparison: (legacy, next, duplicates) => {
-      // `missing_valued` is a CASE rather than an AND for speed alone: an AND computes both sides on every row, a
-      // CASE looks at the value only on the few rows present on one side.
-      const perMetric = spec.metrics.flatMap((metric) => [
-        `${d.countIf(`in_legacy AND in_new AND ${mismatch(metric, client)}`)} AS ${q(`mismatched_${metric}`)}`,
-        `${d.countIf(`(CASE WHEN in_legacy = in_new THEN false ELSE coalesce(${q(LEGACY_PREFIX + metric)}, ${q(NEW_PREFIX + metric)}, 0) <> 0 END)`)} AS ${q(`missing_valued_${metric}`)}`,
-      ]);
-      return `WITH j AS (${joined(legacy, next, duplicates, false, true)})
-        SELECT ${client} AS client_id,
-          ${d.countIf('in_legacy AND in_new')} AS matched,
-          ${d.countIf('in_legacy AND NOT in_new')} AS missing_in_new,
-          ${d.countIf('in_new AND NOT in_legacy')} AS missing_in_legacy,
-          count(DISTINCT CASE WHEN NOT in_new THEN unmatched_key END) AS legacy_only_keys,
-          count(DISTINCT CASE WHEN NOT in_legacy THEN unmatched_key END) AS new_only_keys,
-          ${perMetric.join(',\n          ')}
-        FROM j GROUP BY ${client}`;
+    comparison: (legacy, next, duplicates, finiteMetrics = []) => {
+      const l = (metric: string) => q(LEGACY_PREFIX + metric);
+      const n = (metric: string) => q(NEW_PREFIX + metric);
+      const allEqual = spec.metrics.map((metric) => (finiteMetrics.includes(metric) ? `${l(metric)} = ${n(metric)}` : `${l(metric)} = ${n(metric)} AND ${l(metric)} - ${l(metric)} = 0`));
+      const metricBits = spec.metrics.map(
+        (metric, i) => `(CASE WHEN (CASE WHEN in_legacy AND in_new THEN ${mismatch(metric, client)} ELSE coalesce(${l(metric)}, ${n(metric)}, 0) <> 0 END) THEN ${metricBit(i)} ELSE 0 END)`,
+      );
+      // CASE looks at its ELSE only for the rows its WHEN left, so the per-metric work runs on the few rows that differ.
+      const bits = `CASE WHEN ${['in_legacy', 'in_new', ...allEqual].join(' AND ')} THEN ${LEGACY_BIT + NEW_BIT}
+        ELSE (CASE WHEN in_legacy THEN ${LEGACY_BIT} ELSE 0 END) + (CASE WHEN in_new THEN ${NEW_BIT} ELSE 0 END) + ${metricBits.join(' + ')} END`;
+      // One-sided rows are first grouped by key and side, to count distinct keys (bit_or is the same in every
+      // dialect); matched rows by class alone.
+      return `WITH j AS (${joined(legacy, next, duplicates, false, true)}),
+        classed AS (SELECT ${client}, in_legacy, unmatched_key, ${bits} AS bits FROM j),
+        keyed AS (
+          SELECT ${client}, unmatched_key, bit_or(bits) AS bits, count(*) AS row_count FROM classed
+          GROUP BY ${client}, in_legacy, unmatched_key, CASE WHEN unmatched_key IS NULL THEN bits END)
+        SELECT ${client} AS client_id, bits, sum(row_count) AS row_count, count(unmatched_key) AS key_count
+        FROM keyed GROUP BY ${client}, bits`;
+    },
+
+    tally: (rows) => {
+      const byClient = new Map<string, ClientComparison>();
+      const zeros = () => Object.fromEntries(spec.metrics.map((metric) => [metric, 0]));
+      for (const row of rows) {
+        const bits = Number(row.bits);
+        const rowCount = Number(row.row_count);
+        const keyCount = Number(row.key_count);
+        const onLegacy = (bits & LEGACY_BIT) !== 0;
+        const onNew = (bits & NEW_BIT) !== 0;
+        // Rows on neither side have no client id on either: the engine sends those runs down the exact path.
+        if (!onLegacy && !onNew) continue;
+        const id = String(row.client_id);
+        let c = byClient.get(id);
+        if (!c) {
+          c = { matched: 0, missingInNew: 0, missingInLegacy: 0, legacyOnlyKeys: 0, newOnlyKeys: 0, mismatched: zeros(), missingValued: zeros() };
+          byClient.set(id, c);
+        }
+        if (onLegacy && onNew) {
+          c.matched += rowCount;
+        } else if (onLegacy) {
+          c.missingInNew += rowCount;
+          c.legacyOnlyKeys += keyCount;
+        } else {
+          c.missingInLegacy += rowCount;
+          c.newOnlyKeys += keyCount;
+        }
+        const perMetric = onLegacy && onNew ? c.mismatched : c.missingValued;
+        spec.metrics.forEach((metric, i) => {
+          if ((bits & metricBit(i)) !== 0) perMetric[metric]! += rowCount;
+        });
+      }
+      return byClient;
     },
 
     differences: (legacy, next, limit, duplicates) => {

@@ -16,7 +16,7 @@ import type { CheckpointStore, ShadowStep } from './checkpoints.js';
 import { snapshotLegacy } from './legacy-snapshot.js';
 import { ensureShadowTables, LEGACY_SNAPSHOT_TABLE, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from './shadow-tables.js';
 import { atRisk, estimatedCompletion, slaDeadline, slaStatus } from './sla.js';
-import type { WarehouseAccess } from './warehouse-access.js';
+import type { WarehouseAccess } from '../core/warehouse/access.js';
 
 /** Where shadow runs announce what they did; alerting and dashboards listen here. */
 export const SHADOW_TOPIC = 'shadow.runs';

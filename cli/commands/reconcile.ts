@@ -5,10 +5,7 @@ import { BoscoError } from '../../core/errors.js';
 import { redactUri } from '../../core/redact.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
-import { explainClients } from '../../reconcile/explain/index.js';
 import { reconcile } from '../../reconcile/reconcile.js';
-import { renderMarkdown } from '../../reconcile/render/markdown.js';
-import { renderTable } from '../../reconcile/render/table.js';
 import { buildToleranceTable } from '../../reconcile/tolerance.js';
 import { defaultSources } from '../defaults.js';
 
@@ -70,6 +67,12 @@ export async function reconcileCommand(options: ReconcileOptions): Promise<numbe
       const { differences, ...rest } = report;
       write(JSON.stringify(options.rows ? { ...rest, differences: differences ?? [] } : rest, null, 2) + '\n');
     } else {
+      // Only people's formats load the explainers and renderers (and their table and diff libraries).
+      const [{ explainClients }, { renderMarkdown }, { renderTable }] = await Promise.all([
+        import('../../reconcile/explain/index.js'),
+        import('../../reconcile/render/markdown.js'),
+        import('../../reconcile/render/table.js'),
+      ]);
       const explanations = explainClients(report.clients, report.differences ?? []);
       write(format === 'markdown'
         ? renderMarkdown(options.rows ? report : { ...report, differences: undefined }, { ...labels, explanations })

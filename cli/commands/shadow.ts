@@ -12,7 +12,7 @@ import type { ClientDayResult, ShadowEnvironment } from '../../shadow/run-client
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
-import { sharedWarehouse, warehousePerUse, type WarehouseAccess } from '../../shadow/warehouse-access.js';
+import { sharedWarehouse, warehousePerUse, type WarehouseAccess } from '../../core/warehouse/access.js';
 import { dispatchShadowJobs, JOB_TOPIC, runShadowWorker } from '../../shadow/dispatch.js';
 import { defaultSources } from '../defaults.js';
 

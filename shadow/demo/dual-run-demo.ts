@@ -13,7 +13,7 @@ import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import type { SimWorld } from '../../new-pipeline/simulator/world.js';
 import { CheckpointStore } from '../checkpoints.js';
 import { runShadowDay, shadowClients, type ShadowDaySummary } from '../shadow-run.js';
-import { sharedWarehouse } from '../warehouse-access.js';
+import { sharedWarehouse } from '../../core/warehouse/access.js';
 
 /** Twenty agency clients; each connects some of the five platforms, in a few currencies and time zones. */
 export const DEMO_CLIENT_IDS = [

@@ -59,6 +59,21 @@ describe('compareRelations on DuckDB', () => {
     expect(result.differences![0]).toMatchObject({ legacy: 2, new: 3 });
   });
 
+  it('reports a key repeated on one side only as a duplicate, even when its rows carry different values', async () => {
+    const result = await compare([metricRow({ campaign_id: '7', spend: 0 }), metricRow({ campaign_id: '7', spend: 5 }), metricRow({ campaign_id: '8' })], [metricRow({ campaign_id: '8' })]);
+    expect(result.clients[0]!.rows).toMatchObject({ legacy: 3, new: 1, duplicate_keys: 1, matched: 1, missing_in_new: 0, missing_in_legacy: 0 });
+    expect(result.differences).toEqual([expect.objectContaining({ kind: 'duplicate_key', campaign_id: '7', legacy: 2, new: 0 })]);
+  });
+
+  it('still tests equal infinite values against the tolerance, where they do not match', async () => {
+    // Equality alone would pass them; the tolerance rule (|∞ − ∞| is NaN) does not.
+    const rows = [metricRow({ campaign_id: '1', spend: Number.POSITIVE_INFINITY }), metricRow({ campaign_id: '2' })];
+    const result = await compare(rows, rows, { perClient: { acme: { tolerances: { spend: { abs: 0, rel: 0.01 } } } } });
+    const metrics = result.clients[0]!.metrics;
+    expect(metrics.find((m) => m.metric === 'spend')!.rows_mismatched).toBe(1);
+    expect(metrics.filter((m) => m.metric !== 'spend').every((m) => m.status === 'pass')).toBe(true);
+  });
+
   it('fails a metric that a missing row carries, and not one it does not', async () => {
     const result = await compare([metricRow({ campaign_id: '1' }), metricRow({ campaign_id: '2', clicks: 0, spend: 3 })], [metricRow({ campaign_id: '1' })]);
     const status = Object.fromEntries(result.clients[0]!.metrics.map((m) => [m.metric, m.status]));

@@ -30,13 +30,17 @@ describe('value matching (golden cases shared by every engine)', () => {
     });
     afterAll(() => warehouse.close());
 
-    it.each(cases)('$name', async (c) => {
-      const spec = { keys: ['k'], clientKey: 'k', metrics: ['m'] };
-      const plan = comparisonPlan(warehouse.dialect, spec, { defaults: { m: c.tolerance }, clients: {} });
-      await warehouse.run('CREATE OR REPLACE TEMP TABLE l AS SELECT $1 AS k, CAST($2 AS DOUBLE) AS m', ['c', c.legacy]);
-      await warehouse.run('CREATE OR REPLACE TEMP TABLE n AS SELECT $1 AS k, CAST($2 AS DOUBLE) AS m', ['c', c.new]);
-      const [row] = await warehouse.query(plan.comparison('l', 'n'));
-      expect(row?.mismatched_m === 0).toBe(c.match);
+    // Both ways the plan can test equal values: with a check that they are finite, and without (known finite).
+    describe.each([{ finite: [] }, { finite: ['m'] }])('finite metrics $finite', ({ finite }) => {
+      it.each(cases)('$name', async (c) => {
+        const spec = { keys: ['k'], clientKey: 'k', metrics: ['m'] };
+        const plan = comparisonPlan(warehouse.dialect, spec, { defaults: { m: c.tolerance }, clients: {} });
+        await warehouse.run('CREATE OR REPLACE TEMP TABLE l AS SELECT $1 AS k, CAST($2 AS DOUBLE) AS m', ['c', c.legacy]);
+        await warehouse.run('CREATE OR REPLACE TEMP TABLE n AS SELECT $1 AS k, CAST($2 AS DOUBLE) AS m', ['c', c.new]);
+        const counts = plan.tally(await warehouse.query(plan.comparison('l', 'n', undefined, finite))).get('c');
+        expect(counts?.matched).toBe(1);
+        expect(counts?.mismatched.m === 0).toBe(c.match);
+      });
     });
   });
 });

@@ -18,7 +18,7 @@ import { CheckpointStore } from '../../shadow/checkpoints.js';
 import { SHADOW_TOPIC, type ShadowEnvironment } from '../../shadow/run-client-day.js';
 import { LEGACY_SNAPSHOT_TABLE, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { runShadowDay } from '../../shadow/shadow-run.js';
-import { sharedWarehouse } from '../../shadow/warehouse-access.js';
+import { sharedWarehouse } from '../../core/warehouse/access.js';
 import { writeFileSync } from 'node:fs';
 import { makeTempDir } from '../helpers/cli.js';
 

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { addDays, isRealIsoDate } from '../../../core/dates.js';
 import { BoscoError, messageOf } from '../../../core/errors.js';
 import { redactUri } from '../../../core/redact.js';
@@ -60,6 +58,8 @@ export const postgresSource: SourceReader = {
   async stage(request) {
     const { connectionString, schema, table } = parsePostgresUri(request.uri);
     const label = redactUri(request.uri);
+    // Loaded here rather than at the top: only runs that read PostgreSQL should pay for the driver.
+    const [{ default: pg }, { to: copyTo }] = await Promise.all([import('pg'), import('pg-copy-streams')]);
     const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadedConfig } from '../core/config.js';
-import { isBoscoError } from '../core/errors.js';
-import { openWarehouse, type Warehouse } from '../core/warehouse/index.js';
+import type { LoadedConfig } from '../config.js';
+import { isBoscoError } from '../errors.js';
+import { openWarehouse, type Warehouse } from './index.js';
 
 /** How a shadow run reaches the warehouse: one flow of statements at a time, whichever process it runs in. */
 export interface WarehouseAccess {
