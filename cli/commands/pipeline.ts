@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
-import { PLATFORMS, type Platform } from '../../core/metric-row.js';
-import { connectorFor, DEFAULT_BASE_URLS } from '../../new-pipeline/connectors/index.js';
-import type { Connector } from '../../new-pipeline/connectors/types.js';
-import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
+import { connectorFor } from '../../new-pipeline/connectors/index.js';
+import { checkPlatforms, planFetch } from '../../new-pipeline/fetch/fetch-plan.js';
 import { runFetch, type FetchSummary } from '../../new-pipeline/fetch/run-fetch.js';
 import { newRunId } from '../../reconcile/reconcile.js';
 
@@ -24,17 +21,10 @@ export interface PipelineFetchOptions {
   isTTY?: boolean;
 }
 
-function checkPlatforms(names: readonly string[] | undefined): Platform[] | undefined {
-  if (!names?.length) return undefined;
-  const unknown = names.find((name) => !(PLATFORMS as readonly string[]).includes(name));
-  if (unknown) throw new BoscoError('USAGE', `unknown platform '${unknown}'`, { hint: `platforms are ${PLATFORMS.join(', ')}` });
-  return names as Platform[];
-}
-
 export function renderFetchSummary(summary: FetchSummary): string {
-  const table = new Table({ head: ['platform', 'calls', 'retries', 'throttles', 'landed', 'failed', 'records'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['platform', 'calls', 'retries', 'throttles', 'timeouts', 'landed', 'failed', 'records'], style: { head: [], border: [] } });
   for (const [platform, s] of Object.entries(summary.platforms)) {
-    table.push([platform, s.calls, s.retries, s.throttles, s.landed, s.failed, s.records]);
+    table.push([platform, s.calls, s.retries, s.throttles, s.timeouts, s.landed, s.failed, s.records]);
   }
   const failures = summary.partitions.filter((p) => p.status === 'failed');
   const drift = summary.partitions.filter((p) => p.unknownFields.length > 0);
@@ -54,29 +44,8 @@ export async function pipelineFetchCommand(options: PipelineFetchOptions): Promi
   const loaded = await loadConfig({ explicitPath: options.config });
   const { config } = loaded;
   const date = resolveReportDate(options.date, config.reportingTimeZone);
-  const platforms = checkPlatforms(options.platform);
-  if (config.clients.length === 0) {
-    throw new BoscoError('USAGE', 'no clients are configured', { hint: 'add "clients": [{ "id": "...", "accounts": [{ "platform": "meta_ads", "accountId": "..." }] }] to bosco.config.json' });
-  }
-  const unknownClient = options.client?.find((id) => !config.clients.some((c) => c.id === id));
-  if (unknownClient) throw new BoscoError('UNKNOWN_CLIENT', `client '${unknownClient}' is not in the config`, { hint: `configured clients: ${config.clients.map((c) => c.id).slice(0, 10).join(', ')}` });
-  const clients = config.clients
-    .filter((c) => !options.client?.length || options.client.includes(c.id))
-    .map((c) => ({ ...c, accounts: c.accounts.filter((a) => !platforms || platforms.includes(a.platform)) }));
-
-  const used = new Set(clients.flatMap((c) => c.accounts.map((a) => a.platform)));
-  const connectors = new Map<Platform, Connector>();
-  const endpoints = new Map<Platform, { baseUrl: string; credential: string; settings?: (typeof config.platforms)[Platform] }>();
-  const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
-  for (const platform of used) {
-    const settings = config.platforms[platform];
-    connectors.set(platform, connectorFor(platform));
-    endpoints.set(platform, {
-      baseUrl: options.baseUrl ?? settings?.baseUrl ?? DEFAULT_BASE_URLS[platform],
-      credential: resolveCredential(platform, settings, baseDir),
-      settings,
-    });
-  }
+  const request = planFetch(loaded, date, newRunId().replace(/^rc-/, 'fx-'), { clients: options.client, platforms: options.platform, baseUrl: options.baseUrl });
+  const { clients } = request;
 
   const total = clients.reduce((sum, c) => sum + new Set(c.accounts.map((a) => a.platform)).size, 0);
   const bar = isTTY ? new cliProgress.SingleBar({ format: 'fetch {bar} {value}/{total} partitions · {failed} failed', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
@@ -85,14 +54,7 @@ export async function pipelineFetchCommand(options: PipelineFetchOptions): Promi
   let summary: FetchSummary;
   try {
     summary = await runFetch({
-      runId: newRunId().replace(/^rc-/, 'fx-'),
-      date,
-      clients,
-      connectors,
-      endpoints,
-      workspaceDir: loaded.workspaceDir,
-      sockets: config.fetch.sockets,
-      partitionConcurrency: config.fetch.partitions,
+      ...request,
       onPartition: (outcome) => {
         if (outcome.status === 'failed') failed += 1;
         bar?.increment(1, { failed });
@@ -108,18 +70,34 @@ export async function pipelineFetchCommand(options: PipelineFetchOptions): Promi
 export interface PipelineParseOptions {
   platform: string;
   file: string;
+  /** The account the body belongs to; only TikTok's advertiser info reads it (to pick the advertiser's facts). */
   account?: string;
+  /** The day the body reports; default the day the body itself shows, for the connectors that check it. */
   date?: string;
-  /** Which of the connector's requests the body answers; default its report request. */
+  /** Which of the connector's requests the body answers; default the one whose answers carry the records. */
   purpose?: string;
   write?: (text: string) => void;
+  /** Where the one-line summary goes; default stderr, so stdout stays JSON lines. */
+  writeSummary?: (text: string) => void;
 }
+
+/** A placeholder account id that every connector accepts, for replays that do not name one. */
+const REPLAY_ACCOUNT = '0';
+/** Any day does for a body whose connector never checks the day. */
+const REPLAY_DAY = '1970-01-01';
 
 /** `bosco pipeline parse`: replays a saved response body through a connector and prints its records as JSON lines. */
 export async function pipelineParseCommand(options: PipelineParseOptions): Promise<number> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const [platform] = checkPlatforms([options.platform])!;
-  const connector = connectorFor(platform!);
+  const writeSummary = options.writeSummary ?? ((text: string) => process.stderr.write(text));
+  const platform = checkPlatforms([options.platform])![0]!;
+  const connector = connectorFor(platform);
+  const purpose = options.purpose ?? connector.purposes.at(-1)!;
+  if (!connector.purposes.includes(purpose)) {
+    throw new BoscoError('USAGE', `--purpose '${purpose}' is not a request ${platform} makes`, {
+      hint: `${platform}'s requests are ${connector.purposes.join(', ')} (default ${connector.purposes.at(-1)})`,
+    });
+  }
   let text: string;
   try {
     text = readFileSync(options.file, 'utf8');
@@ -132,9 +110,20 @@ export async function pipelineParseCommand(options: PipelineParseOptions): Promi
   } catch (error) {
     throw new BoscoError('PAYLOAD_INVALID', `${options.file} is not JSON: ${messageOf(error)}`, { hint: 'save the response body exactly as the API returned it' });
   }
-  const context = { account: { clientId: 'replay', platform: platform!, accountId: options.account ?? 'replay' }, date: options.date ?? '1970-01-01' };
-  const request = { ...connector.firstRequest(context), purpose: options.purpose ?? 'report' };
-  const page = connector.parse(body, context, request);
+  const date = options.date ? resolveReportDate(options.date, 'UTC') : (connector.replayDay?.(body, purpose) ?? REPLAY_DAY);
+  const context = { account: { clientId: 'replay', platform, accountId: options.account ?? REPLAY_ACCOUNT }, date };
+  const page = connector.parse(body, context, { ...connector.firstRequest(context), purpose });
   for (const record of page.records) write(JSON.stringify(record) + '\n');
+  const facts = Object.entries(page.account ?? {}).map(([key, value]) => `${key} ${value}`);
+  writeSummary(
+    [
+      `${platform} ${purpose} answer: ${page.records.length} record${page.records.length === 1 ? '' : 's'}`,
+      facts.length > 0 && `account ${facts.join(', ')}`,
+      page.next && `next request: ${page.next.purpose ?? page.next.path}`,
+      page.unknownFields.length > 0 && `unknown fields (drift): ${page.unknownFields.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join(' · ') + '\n',
+  );
   return 0;
 }

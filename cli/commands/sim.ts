@@ -8,6 +8,7 @@ import type { SimFaults } from '../../new-pipeline/simulator/types.js';
 const FaultsSchema = z
   .object({
     rateLimitPerSecond: z.partialRecord(z.enum(PLATFORMS), z.number().positive()),
+    throttle: z.object({ every: z.number().int().positive(), retryAfterMs: z.number().int().nonnegative().optional(), platforms: z.array(z.enum(PLATFORMS)).optional() }).strict(),
     serverErrors: z.object({ every: z.number().int().positive(), burst: z.number().int().positive(), platforms: z.array(z.enum(PLATFORMS)).optional() }).strict(),
     latencyMs: z.number().int().nonnegative(),
     slow: z.object({ every: z.number().int().positive(), ms: z.number().int().positive() }).strict(),
@@ -31,7 +32,7 @@ export function parseFaults(value: string | undefined): SimFaults {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new BoscoError('USAGE', `--faults: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, {
-      hint: 'fields: rateLimitPerSecond, serverErrors, latencyMs, slow, truncate, drift, restatements (see the README)',
+      hint: 'fields: rateLimitPerSecond, throttle, serverErrors, latencyMs, slow, truncate, drift, restatements (see the README)',
     });
   }
   return parsed.data as SimFaults;

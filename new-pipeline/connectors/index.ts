@@ -15,7 +15,8 @@ export const DEFAULT_BASE_URLS: Record<Platform, string> = {
   google_ads: 'https://googleads.googleapis.com',
   meta_ads: 'https://graph.facebook.com',
   ga4: 'https://analyticsdata.googleapis.com',
-  shopify: 'https://shopify.com',
+  // Every shop is its own host; the connector fills in `{shop}` per account.
+  shopify: 'https://{shop}.myshopify.com',
   tiktok_ads: 'https://business-api.tiktok.com',
 };
 

@@ -18,27 +18,37 @@ export function parsePayload<T>(schema: z.ZodType<T>, body: unknown, platform: s
   });
 }
 
+/** Each schema without its optional/nullable/default wrappers, worked out once: drift is looked for on every page. */
+const unwrapped = new WeakMap<z.ZodType, z.ZodType>();
+
 function unwrap(schema: z.ZodType): z.ZodType {
-  let current: z.ZodType = schema;
+  let current = unwrapped.get(schema);
+  if (current) return current;
+  current = schema;
   while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) {
     current = (current as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
   }
+  unwrapped.set(schema, current);
   return current;
 }
 
-/** Paths of fields present in `value` that `schema` does not declare (`data[].new_field`): schema drift. */
-export function unknownFieldPaths(schema: z.ZodType, value: unknown, path = ''): string[] {
+function collectUnknown(schema: z.ZodType, value: unknown, path: string, found: Set<string>): void {
   const inner = unwrap(schema);
   if (inner instanceof z.ZodObject && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const shape = inner.shape as Record<string, z.ZodType>;
-    return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const childPath = path ? `${path}.${key}` : key;
-      return key in shape ? unknownFieldPaths(shape[key]!, child, childPath) : [childPath];
-    });
+      if (Object.hasOwn(shape, key)) collectUnknown(shape[key]!, child, childPath, found);
+      else found.add(childPath);
+    }
+  } else if (inner instanceof z.ZodArray && Array.isArray(value)) {
+    for (const item of value) collectUnknown(inner.element as z.ZodType, item, `${path}[]`, found);
   }
-  if (inner instanceof z.ZodArray && Array.isArray(value)) {
-    const found = new Set(value.flatMap((item) => unknownFieldPaths(inner.element as z.ZodType, item, `${path}[]`)));
-    return [...found];
-  }
-  return [];
+}
+
+/** Paths of fields present in `value` that `schema` does not declare (`data[].new_field`): schema drift. */
+export function unknownFieldPaths(schema: z.ZodType, value: unknown): string[] {
+  const found = new Set<string>();
+  collectUnknown(schema, value, '', found);
+  return [...found];
 }

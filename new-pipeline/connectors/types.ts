@@ -12,7 +12,7 @@ export interface ConnectedAccount {
   accountId: string;
 }
 
-/** One HTTP request a connector wants made, relative to the platform's base URL. Never holds a secret. */
+/** One HTTP request a connector wants made, relative to the account's base URL. Never holds a secret. */
 export interface ApiRequest {
   method: 'GET' | 'POST';
   /** Path from the base URL, starting with `/`, e.g. `/v21/customers/123/googleAds:searchStream`. */
@@ -82,8 +82,19 @@ export interface Connector<R = unknown> {
   readonly connectorVersion: string;
   /** The zod schema of one raw record (one row of the API's report). */
   readonly recordSchema: z.ZodType<R>;
+  /**
+   * The `purpose` of each kind of request the connector makes, in the order it makes them; the last is the one whose
+   * answers carry the records. `parse` reads a body by its request's purpose.
+   */
+  readonly purposes: readonly string[];
   /** Headers carrying the credential; the only place a secret is used. */
   authHeaders(credential: string): Record<string, string>;
+  /**
+   * Where one account's requests go, for platforms where every account has a host of its own (Shopify's
+   * `https://{shop}.myshopify.com`). Throws CONFIG_INVALID for an account id that cannot be addressed.
+   * Default: the platform's base URL as configured.
+   */
+  accountBaseUrl?(baseUrl: string, accountId: string): string;
   firstRequest(context: FetchContext): ApiRequest;
   classify(response: ApiResponse): ResponseVerdict;
   /**
@@ -93,4 +104,9 @@ export interface Connector<R = unknown> {
   parse(body: unknown, context: FetchContext, request: ApiRequest): PageResult<R>;
   /** Removes personal data (emails, names, phones, addresses) from a body before it is landed. */
   redact?(body: unknown): unknown;
+  /**
+   * The reporting day (YYYY-MM-DD) a saved answer to a `purpose` request is about, read from the body, so that it can
+   * be replayed through `parse` without being told; undefined when the body does not say or the connector never checks.
+   */
+  replayDay?(body: unknown, purpose: string): string | undefined;
 }

@@ -1,11 +1,12 @@
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { ClientConfig, PlatformSettings } from '../../core/config.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
 import { getLogger } from '../../core/logger.js';
 import type { Platform } from '../../core/metric-row.js';
 import { inSpan, meter } from '../../core/telemetry.js';
 import type { ConnectedAccount, Connector, FetchContext } from '../connectors/types.js';
-import { DEFAULT_LIMITS, PlatformClient, RetryBudget, type CallStats } from '../http/platform-client.js';
+import { PlatformClient, platformLimits, RetryBudget, type CallStats } from '../http/platform-client.js';
+import { HttpTransport } from '../http/transport.js';
 import { landPartition, type LandedPage, type PartitionKey } from '../landing/raw-landing.js';
 
 export interface PartitionOutcome extends PartitionKey {
@@ -42,7 +43,12 @@ export interface FetchRequest {
   /** Per platform: where to call and with which credential. */
   endpoints: ReadonlyMap<Platform, { baseUrl: string; credential: string; settings?: PlatformSettings }>;
   workspaceDir: string;
+  /** Requests on the wire at once across every platform (config `fetch.sockets`), and so connections open. */
   sockets: number;
+  /**
+   * Partitions fetched at once per platform (config `fetch.partitions`). Each platform has its own queue, so a
+   * slow or throttled platform never holds the turns of the others.
+   */
   partitionConcurrency: number;
   onPartition?: (outcome: PartitionOutcome) => void;
 }
@@ -58,7 +64,8 @@ async function fetchAccount(connector: Connector, client: PlatformClient, contex
   let records = 0;
   let request: ReturnType<Connector['firstRequest']> | undefined = connector.firstRequest(context);
   while (request) {
-    const response = await client.send(request, context.account.accountId);
+    // Later pages first: a long chain of pages must not trail the day (see PacedQueue).
+    const response = await client.send(request, context.account.accountId, pages.length);
     // Parse before landing: a page that does not match the API's schema fails the partition, never lands half.
     const page = connector.parse(response.body, context, request);
     records += page.records.length;
@@ -84,12 +91,14 @@ async function fetchAccount(connector: Connector, client: PlatformClient, contex
 export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
   const started = Date.now();
   const log = getLogger().child({ run_id: request.runId, date: request.date });
-  const sockets = pLimit(request.sockets);
+  const transport = new HttpTransport(request.sockets);
   const retryBudget = new RetryBudget();
   const clients = new Map<Platform, PlatformClient>();
+  const queues = new Map<Platform, LimitFunction>();
   for (const [platform, endpoint] of request.endpoints) {
-    const limits = { ...DEFAULT_LIMITS[platform], ...endpoint.settings?.limits };
-    clients.set(platform, new PlatformClient({ connector: request.connectors.get(platform)!, baseUrl: endpoint.baseUrl, credential: endpoint.credential, limits, sockets, retryBudget }, pLimit(limits.concurrency)));
+    const limits = platformLimits(platform, endpoint.settings?.limits);
+    clients.set(platform, new PlatformClient({ connector: request.connectors.get(platform)!, baseUrl: endpoint.baseUrl, credential: endpoint.credential, limits, transport, retryBudget }, pLimit(limits.concurrency)));
+    queues.set(platform, pLimit(request.partitionConcurrency));
   }
 
   const work: Array<{ key: PartitionKey; accounts: ConnectedAccount[] }> = [];
@@ -102,10 +111,9 @@ export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
     for (const [platform, accounts] of byPlatform) work.push({ key: { date: request.date, platform, clientId: client.id }, accounts });
   }
 
-  const partitions = pLimit(request.partitionConcurrency);
   const outcomes = await Promise.all(
     work.map(({ key, accounts }) =>
-      partitions(() =>
+      queues.get(key.platform)!(() =>
         inSpan('bosco.fetch.partition', { 'bosco.run_id': request.runId, 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionOutcome> => {
           const connector = request.connectors.get(key.platform)!;
           const client = clients.get(key.platform)!;
@@ -114,7 +122,7 @@ export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
             const fetched: Array<Awaited<ReturnType<typeof fetchAccount>>> = [];
             for (const account of accounts) fetched.push(await fetchAccount(connector, client, { account, date: key.date }));
             const unknownFields = [...new Set(fetched.flatMap((f) => [...f.unknownFields]))];
-            const landed = landPartition(request.workspaceDir, key, {
+            const landed = await landPartition(request.workspaceDir, key, {
               run_id: request.runId,
               api: connector.api,
               connector_version: connector.connectorVersion,
@@ -134,7 +142,7 @@ export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
         }),
       ),
     ),
-  );
+  ).finally(() => transport.close());
 
   const platforms: FetchSummary['platforms'] = {};
   for (const [platform, client] of clients) {

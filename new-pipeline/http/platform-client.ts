@@ -3,7 +3,9 @@ import { BoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
 import type { ApiRequest, ApiResponse, Connector } from '../connectors/types.js';
 import { backoffDelay, CircuitBreaker } from './circuit-breaker.js';
+import { PacedQueue } from './paced-queue.js';
 import { TokenBucket } from './token-bucket.js';
+import type { HttpTransport } from './transport.js';
 
 /** How hard one platform may be called. Defaults in `DEFAULT_LIMITS` follow each API's published limits, rounded down. */
 export interface PlatformLimits {
@@ -12,7 +14,7 @@ export interface PlatformLimits {
   burst: number;
   /** A tighter limit per account (platforms meter accounts separately); none when undefined. */
   perAccountRequestsPerSecond?: number;
-  /** Requests in flight to this platform at once. */
+  /** Requests in flight to this platform at once; see `platformLimits` for the default. */
   concurrency: number;
   timeoutMs: number;
   /** Retries of one request after 5xx, timeouts and truncated bodies. */
@@ -44,6 +46,20 @@ export const DEFAULT_LIMITS: Record<Platform, PlatformLimits> = {
   tiktok_ads: { ...BASE, requestsPerSecond: 10, burst: 10 },
 };
 
+/** How long an answer may take before the in-flight cap, when not configured, keeps a platform under its rate. */
+const ANSWER_BUDGET_S = 0.5;
+
+/**
+ * A platform's limits: its defaults, overridden by the config. Requests in flight, unless configured, are as many as
+ * the rate needs with answers taking up to `ANSWER_BUDGET_S` (Little's law), and never fewer than the default: a
+ * raised rate is then not held back by a concurrency left at its default. The run's sockets still cap the total.
+ */
+export function platformLimits(platform: Platform, configured: Partial<PlatformLimits> = {}): PlatformLimits {
+  const limits = { ...DEFAULT_LIMITS[platform], ...configured };
+  if (configured.concurrency === undefined) limits.concurrency = Math.max(limits.concurrency, Math.ceil(limits.requestsPerSecond * ANSWER_BUDGET_S));
+  return limits;
+}
+
 /** Caps retries across a whole run so an outage cannot turn into a retry storm. */
 export class RetryBudget {
   private calls = 0;
@@ -64,9 +80,16 @@ export class RetryBudget {
 
 /** Counters one run reports per platform. */
 export interface CallStats {
+  /** Requests sent, retries included. */
   calls: number;
+  /** Requests sent again after a transient failure (5xx, timeout, truncated body). */
   retries: number;
+  /** Throttle answers (429, RESOURCE_EXHAUSTED, Meta's throttle codes, THROTTLED, TikTok's 40100). */
   throttles: number;
+  /** Requests given up on for taking longer than `timeoutMs`. */
+  timeouts: number;
+  /** Milliseconds the throttle answers said to wait, summed (the backoff chosen where a platform did not say). */
+  throttleWaitMs: number;
 }
 
 export interface PlatformClientOptions {
@@ -74,8 +97,8 @@ export interface PlatformClientOptions {
   baseUrl: string;
   credential: string;
   limits: PlatformLimits;
-  /** Caps sockets across every platform of a run. */
-  sockets: LimitFunction;
+  /** The run's HTTP client, shared by every platform: it caps the connections of the whole run. */
+  transport: HttpTransport;
   retryBudget: RetryBudget;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -84,22 +107,15 @@ export interface PlatformClientOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function headersOf(response: Response): Record<string, string> {
-  const out: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    out[key.toLowerCase()] = value;
-  });
-  return out;
-}
-
 /**
  * Calls one platform within its limits: token buckets per platform and per account, bounded concurrency, a
  * timeout on every request, the platform's own throttle signals honoured, exponential backoff with jitter on
  * transient failures, a run-wide retry budget and a circuit breaker. Errors never carry the credential.
  */
 export class PlatformClient {
-  readonly stats: CallStats = { calls: 0, retries: 0, throttles: 0 };
+  readonly stats: CallStats = { calls: 0, retries: 0, throttles: 0, timeouts: 0, throttleWaitMs: 0 };
   private readonly bucket: TokenBucket;
+  private readonly queue: PacedQueue;
   private readonly accountBuckets = new Map<string, TokenBucket>();
   private readonly breaker: CircuitBreaker;
   private readonly inFlight: LimitFunction;
@@ -112,6 +128,7 @@ export class PlatformClient {
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
     this.bucket = new TokenBucket(options.limits.requestsPerSecond, options.limits.burst, this.now());
+    this.queue = new PacedQueue(this.bucket, this.now, this.sleep);
     this.breaker = new CircuitBreaker(options.limits.breakerFailures, options.limits.breakerCooldownMs);
     this.inFlight = inFlight;
   }
@@ -127,86 +144,93 @@ export class PlatformClient {
     });
   }
 
-  private async waitForTurn(accountId: string): Promise<void> {
+  /** Waits for the account's own limit, then for a turn at the platform's; `priority` orders the platform's queue. */
+  private async waitForTurn(accountId: string, priority: number): Promise<void> {
     const { perAccountRequestsPerSecond } = this.options.limits;
-    let wait = this.bucket.reserve(this.now());
     if (perAccountRequestsPerSecond) {
       let bucket = this.accountBuckets.get(accountId);
       if (!bucket) {
         bucket = new TokenBucket(perAccountRequestsPerSecond, perAccountRequestsPerSecond, this.now());
         this.accountBuckets.set(accountId, bucket);
       }
-      wait = Math.max(wait, bucket.reserve(this.now()));
+      // First, so that waiting on the account holds no place in the platform's queue.
+      const wait = bucket.reserve(this.now());
+      if (wait > 0) await this.sleep(wait);
     }
-    if (wait > 0) await this.sleep(wait);
+    await this.queue.take(priority);
   }
 
-  private async attempt(request: ApiRequest): Promise<ApiResponse> {
-    const url = new URL(this.options.baseUrl.replace(/\/$/, '') + request.path);
+  private async attempt(request: ApiRequest, accountId: string): Promise<ApiResponse> {
+    const { baseUrl, connector } = this.options;
+    const url = new URL((connector.accountBaseUrl?.(baseUrl, accountId) ?? baseUrl).replace(/\/$/, '') + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...this.options.connector.authHeaders(this.options.credential) };
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...connector.authHeaders(this.options.credential) };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.options.sockets(() =>
-      fetch(url, {
-        method: request.method,
-        headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(this.options.limits.timeoutMs),
-      }).then(async (res) => ({ res, text: await res.text() })),
-    );
-    let body: unknown = response.text;
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const answer = await this.options.transport.send(url, { method: request.method, headers, body }, this.options.limits.timeoutMs);
+    let parsed: unknown = answer.text;
     let bodyInvalid = false;
     try {
-      body = response.text === '' ? null : JSON.parse(response.text);
+      parsed = answer.text === '' ? null : JSON.parse(answer.text);
     } catch {
       bodyInvalid = true;
     }
-    return { status: response.res.status, headers: headersOf(response.res), body, bodyInvalid };
+    return { status: answer.status, headers: answer.headers, body: parsed, bodyInvalid };
   }
 
-  /** Sends one request until it succeeds, or throws PLATFORM_FAILED saying why it gave up. */
-  async send(request: ApiRequest, accountId: string): Promise<ApiResponse> {
+  /**
+   * Sends one request until it succeeds, or throws PLATFORM_FAILED saying why it gave up. `priority` (default 0)
+   * puts it ahead of lower ones waiting for the platform: the fetch passes how many pages the account's day has had.
+   */
+  async send(request: ApiRequest, accountId: string, priority = 0): Promise<ApiResponse> {
     const { limits, connector, retryBudget } = this.options;
     let retries = 0;
     let throttleWaits = 0;
-    return this.inFlight(async () => {
-      for (;;) {
-        if (!this.breaker.allow(this.now())) throw this.fail('circuit open after repeated failures; not calling it until it cools down');
-        await this.waitForTurn(accountId);
-        this.stats.calls += 1;
-        retryBudget.recordCall();
-        let reason: string;
-        try {
-          const response = await this.attempt(request);
-          const verdict = connector.classify(response);
-          if (verdict.kind === 'ok') {
-            this.breaker.onSuccess();
-            return response;
-          }
-          if (verdict.kind === 'fatal') {
-            this.breaker.onSuccess(); // the platform answered; the request was wrong
-            throw this.fail(`${verdict.reason} (HTTP ${response.status})`);
-          }
-          if (verdict.kind === 'throttled') {
-            this.stats.throttles += 1;
-            if (++throttleWaits > limits.maxThrottleWaits) throw this.fail(`still throttled after ${limits.maxThrottleWaits} waits: ${verdict.reason}`);
-            const wait = verdict.retryAfterMs ?? backoffDelay(throttleWaits, limits.backoffBaseMs, limits.backoffMaxMs, this.random);
-            // Everyone waits, not just this request: the limit is the platform's, not ours.
-            this.bucket.pauseUntil(this.now() + wait, this.now());
-            continue;
-          }
-          reason = `${verdict.reason} (HTTP ${response.status})`;
-        } catch (error) {
-          if (error instanceof BoscoError) throw error;
-          reason = (error as Error).name === 'TimeoutError' ? `no answer within ${limits.timeoutMs} ms` : `network error: ${messageOf(error)}`;
+    for (;;) {
+      if (!this.breaker.allow(this.now())) throw this.fail('circuit open after repeated failures; not calling it until it cools down');
+      await this.waitForTurn(accountId, priority);
+      this.stats.calls += 1;
+      retryBudget.recordCall();
+      let reason: string;
+      try {
+        // Only the request itself holds an in-flight slot: waits for tokens and backoff sleeps hold nothing.
+        const response = await this.inFlight(() => this.attempt(request, accountId));
+        const verdict = connector.classify(response);
+        if (verdict.kind === 'ok') {
+          this.breaker.onSuccess();
+          return response;
         }
-        this.breaker.onFailure(this.now());
-        if (retries >= limits.maxRetries) throw this.fail(`gave up after ${retries + 1} attempts: ${reason}`);
-        if (!retryBudget.tryTake()) throw this.fail(`run-wide retry budget spent: ${reason}`);
-        retries += 1;
-        this.stats.retries += 1;
-        await this.sleep(backoffDelay(retries, limits.backoffBaseMs, limits.backoffMaxMs, this.random));
+        if (verdict.kind === 'fatal') {
+          this.breaker.onSuccess(); // the platform answered; the request was wrong
+          throw this.fail(`${verdict.reason} (HTTP ${response.status})`);
+        }
+        if (verdict.kind === 'throttled') {
+          this.breaker.onSuccess(); // alive, only busy
+          this.stats.throttles += 1;
+          if (++throttleWaits > limits.maxThrottleWaits) throw this.fail(`still throttled after ${limits.maxThrottleWaits} waits: ${verdict.reason}`);
+          const wait = verdict.retryAfterMs ?? backoffDelay(throttleWaits, limits.backoffBaseMs, limits.backoffMaxMs, this.random);
+          this.stats.throttleWaitMs += wait;
+          // Everyone waits, not just this request: the limit is the platform's, not ours.
+          const now = this.now();
+          this.bucket.pauseUntil(now + wait, now);
+          continue;
+        }
+        reason = `${verdict.reason} (HTTP ${response.status})`;
+      } catch (error) {
+        if (error instanceof BoscoError) throw error;
+        if ((error as Error).name === 'TimeoutError') {
+          this.stats.timeouts += 1;
+          reason = `no answer within ${limits.timeoutMs} ms`;
+        } else {
+          reason = `network error: ${messageOf(error)}`;
+        }
       }
-    });
+      this.breaker.onFailure(this.now());
+      if (retries >= limits.maxRetries) throw this.fail(`gave up after ${retries + 1} attempts: ${reason}`);
+      if (!retryBudget.tryTake()) throw this.fail(`run-wide retry budget spent: ${reason}`);
+      retries += 1;
+      this.stats.retries += 1;
+      await this.sleep(backoffDelay(retries, limits.backoffBaseMs, limits.backoffMaxMs, this.random));
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readFileSync, rename, rm, writeFile } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Platform } from '../../core/metric-row.js';
 import type { ApiRequest } from '../connectors/types.js';
@@ -42,21 +43,34 @@ export function partitionPath(workspaceDir: string, key: PartitionKey): string {
   return join(workspaceDir, 'raw', `date=${key.date}`, `platform=${key.platform}`, `client=${encodeURIComponent(key.clientId)}.jsonl.gz`);
 }
 
+// The callback forms: on this path their promise twins (FileHandle) cost the event loop about twice as much.
+const mkdirAsync = promisify(mkdir);
+const writeFileAsync = promisify(writeFile);
+const renameAsync = promisify(rename);
+const rmAsync = promisify(rm);
+
 /**
  * Lands a partition's raw responses as gzip JSON lines: a header line, then one line per response. Written to
- * a temporary file and renamed into place, so a partition is either wholly there or not at all.
+ * a temporary file and renamed into place, so a partition is either wholly there or not at all. The file work
+ * runs off the event loop, so a fetch keeps calling the platforms while partitions land; compressing stays on it,
+ * being cheaper there than the hand-off.
  */
-export function landPartition(workspaceDir: string, key: PartitionKey, header: PartitionHeader, pages: readonly LandedPage[]): LandedPartition {
+export async function landPartition(workspaceDir: string, key: PartitionKey, header: PartitionHeader, pages: readonly LandedPage[]): Promise<LandedPartition> {
   const path = partitionPath(workspaceDir, key);
-  mkdirSync(dirname(path), { recursive: true });
   const lines = [JSON.stringify({ kind: 'partition', ...key, ...header }), ...pages.map((page) => JSON.stringify({ kind: 'page', ...page }))];
   const compressed = gzipSync(lines.join('\n') + '\n');
   const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temporary, compressed);
-    renameSync(temporary, path);
-  } finally {
-    rmSync(temporary, { force: true });
+    // Most partitions land in a folder an earlier one made; make it only when the write says it is missing.
+    await writeFileAsync(temporary, compressed).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await mkdirAsync(dirname(path), { recursive: true });
+      await writeFileAsync(temporary, compressed);
+    });
+    await renameAsync(temporary, path);
+  } catch (error) {
+    await rmAsync(temporary, { force: true });
+    throw error;
   }
   return { path, sha256: createHash('sha256').update(compressed).digest('hex'), bytes: compressed.length, pages: pages.length };
 }

@@ -24,6 +24,8 @@ export interface PlatformCounters {
   throttled: number;
   serverErrors: number;
   unauthorized: number;
+  /** Answers held back by the `slow` fault. */
+  slowed: number;
 }
 
 export interface RunningSimulator {
@@ -31,11 +33,26 @@ export interface RunningSimulator {
   url: string;
   world: SimWorld;
   token: string;
+  /** Per platform, since the simulator started or the faults were last set. */
   counters: Record<string, PlatformCounters>;
+  /** Replaces the faults and zeroes the counters. */
   setFaults(faults: SimFaults): void;
   /** Moves time on: every day pulled again reports later-attributed conversions (with `restatements` on). */
   restate(): void;
   close(): Promise<void>;
+}
+
+/** Waits `ms`, or less when the client hangs up first: an answer nobody waits for should not hold a timer. */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -58,7 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const errorBurstLeft = new Map<Platform, number>();
 
   function counterFor(platform: Platform): PlatformCounters {
-    counters[platform] ??= { requests: 0, throttled: 0, serverErrors: 0, unauthorized: 0 };
+    counters[platform] ??= { requests: 0, throttled: 0, serverErrors: 0, unauthorized: 0, slowed: 0 };
     return counters[platform];
   }
 
@@ -72,8 +89,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const wait = bucket.tryTake(Date.now());
       if (wait > 0) {
         c.throttled += 1;
-        return route.throttled(Math.max(1, Math.ceil(wait / 1000)));
+        return route.throttled(wait);
       }
+    }
+    const throttle = faults.throttle;
+    if (throttle && (!throttle.platforms || throttle.platforms.includes(route.platform)) && count % throttle.every === 0) {
+      c.throttled += 1;
+      return route.throttled(throttle.retryAfterMs ?? 1000);
     }
     const errors = faults.serverErrors;
     if (errors && (!errors.platforms || errors.platforms.includes(route.platform))) {
@@ -107,8 +129,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     const c = counterFor(route.platform);
     c.requests += 1;
-    if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.slow && c.requests % faults.slow.every === 0) await new Promise((resolve) => setTimeout(resolve, faults.slow!.ms));
+    if (faults.latencyMs) await pause(faults.latencyMs, res);
+    if (faults.slow && c.requests % faults.slow.every === 0) {
+      c.slowed += 1;
+      await pause(faults.slow.ms, res);
+    }
     let answer: SimResponse;
     if (!route.authorized(request, token)) {
       c.unauthorized += 1;
@@ -143,6 +168,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       faults = next;
       buckets.clear();
       errorBurstLeft.clear();
+      // The `every`th-request schedules count from here, so a test knows which requests they hit.
+      for (const platform of Object.keys(counters)) delete counters[platform];
     },
     restate() {
       generation += 1;

@@ -21,11 +21,16 @@ export interface SimResponse {
 export interface SimFaults {
   /** Requests per second each platform allows (token bucket, burst = 1 s); beyond it, the platform's own throttle answer. */
   rateLimitPerSecond?: Partial<Record<Platform, number>>;
+  /**
+   * Every `every`th request to a platform gets its throttle answer, saying to wait `retryAfterMs` (default 1000) in
+   * the platform's own terms: a rate limit that depends on the count of requests only, not on the clock.
+   */
+  throttle?: { every: number; retryAfterMs?: number; platforms?: Platform[] };
   /** Every `every`th request to a platform starts a burst of `burst` 5xx answers. */
   serverErrors?: { every: number; burst: number; platforms?: Platform[] };
   /** Latency added to every answer, ms. */
   latencyMs?: number;
-  /** Every `every`th request is answered only after `ms` (longer than a client's timeout). */
+  /** Every `every`th request is answered only after `ms` (longer than a client's timeout), or never if the client gives up first. */
   slow?: { every: number; ms: number };
   /** Every `every`th answer's body is cut short mid-JSON. */
   truncate?: { every: number };
@@ -53,8 +58,8 @@ export interface SimulatedPlatform {
   /** True when the request carries `token` the way this API expects it. */
   authorized(request: SimRequest, token: string): boolean;
   handle(request: SimRequest, env: SimEnv): SimResponse;
-  /** This API's answer when a caller is over its rate limit. */
-  throttled(retryAfterSeconds: number): SimResponse;
+  /** This API's answer when a caller is over its rate limit, saying (as far as this API can) to wait `retryAfterMs`. */
+  throttled(retryAfterMs: number): SimResponse;
   /** This API's answer to a missing or wrong credential. */
   unauthorized(): SimResponse;
   /** This API's answer to an internal error. */

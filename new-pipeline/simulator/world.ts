@@ -40,7 +40,7 @@ export interface SimDailyStats {
 export interface SimOrder {
   id: string;
   name: string;
-  /** UTC instant, ISO 8601. */
+  /** UTC instant, ISO 8601, whole seconds. */
   createdAt: string;
   /** The shop's reporting day the order belongs to. */
   shopDate: string;
@@ -66,9 +66,10 @@ const EPOCH = '2025-01-01';
 
 /** FNV-1a over the parts: a stable 32-bit hash. */
 function hash32(parts: ReadonlyArray<string | number>): number {
+  const text = parts.join('\u0001');
   let h = 0x811c9dc5;
-  for (const char of parts.join('\u0001')) {
-    h ^= char.charCodeAt(0);
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
@@ -83,6 +84,28 @@ function unit(...parts: Array<string | number>): number {
   return ((x ^ (x >>> 16)) >>> 0) / 2 ** 32;
 }
 
+/**
+ * A deterministic stream of numbers in [0, 1) from one seed (mulberry32): for the many draws of one order, one
+ * hash and cheap steps instead of a string hash per draw.
+ */
+function stream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** `count` digits drawn from `next`, the first never 0. */
+function drawDigits(count: number, next: () => number): string {
+  let out = String(1 + Math.floor(next() * 9));
+  for (let i = 1; i < count; i++) out += String(Math.floor(next() * 10));
+  return out;
+}
+
 function digits(count: number, ...parts: Array<string | number>): string {
   let out = String(1 + Math.floor(unit(...parts, 'lead') * 9));
   for (let i = 1; i < count; i++) out += String(Math.floor(unit(...parts, i) * 10));
@@ -95,10 +118,35 @@ function daysBetween(from: string, to: string): number {
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
+/** Plain code-unit order: ISO instants in UTC and ids sort right by it, and far faster than `localeCompare`. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The most recently used days kept per kind. A client pages through one account's day in a row, and generating
+ * a day is far dearer than slicing a page from it (a shop in a spike has thousands of orders).
+ */
+const CACHED_DAYS = 256;
+
+/** Returns the cached value for `key`, or makes, caches and returns it; the least recently used goes first. */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const value = make();
+  cache.set(key, value);
+  if (cache.size > CACHED_DAYS) cache.delete(cache.keys().next().value!);
+  return value;
+}
+
 export class SimWorld {
   private readonly seed: number;
   private readonly spike: ReadonlySet<string>;
   private readonly accounts = new Map<string, SimAccount>();
+  private readonly stats = new Map<string, SimDailyStats[]>();
+  private readonly orderDays = new Map<string, SimOrder[]>();
 
   constructor(options: WorldOptions = {}) {
     this.seed = options.seed ?? 42;
@@ -143,6 +191,10 @@ export class SimWorld {
    * same day reports a few percent more conversions and revenue, up to +20%.
    */
   dailyStats(platform: Platform, accountId: string, date: string, pullsBefore = 0): SimDailyStats[] {
+    return cached(this.stats, `${platform}/${accountId}/${date}/${pullsBefore}`, () => this.makeDailyStats(platform, accountId, date, pullsBefore));
+  }
+
+  private makeDailyStats(platform: Platform, accountId: string, date: string, pullsBefore: number): SimDailyStats[] {
     const s = this.seed;
     const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
     const weekendDip = weekday === 0 || weekday === 6 ? 0.7 : 1;
@@ -163,46 +215,72 @@ export class SimWorld {
   }
 
   /**
-   * A shop's orders on its reporting day `date`: about one per ten campaign clicks, spread over the day, each
+   * A shop's orders on its reporting day `date`: about one per ten campaign clicks, spread over the local day, each
    * with a UTC timestamp (Shopify's), attributed to a campaign by UTM for most orders.
    */
   orders(shop: string, date: string): SimOrder[] {
+    return cached(this.orderDays, `${shop}/${date}`, () => this.makeOrders(shop, date));
+  }
+
+  private makeOrders(shop: string, date: string): SimOrder[] {
     const account = this.account('shopify', shop);
     const s = this.seed;
     const stats = this.dailyStats('shopify', shop, date);
     const count = Math.round(stats.reduce((sum, day) => sum + day.conversions, 0));
+    // The local day runs from its midnight to the next one: 23 or 25 hours when the clocks change.
     const dayStartUtc = zonedMidnightUtc(date, account.timeZone);
+    const dayLengthMs = zonedMidnightUtc(addDays(date, 1), account.timeZone) - dayStartUtc;
     const orders: SimOrder[] = [];
     for (let i = 0; i < count; i++) {
-      const o = `${shop}/${date}/${i}`;
-      const createdAt = new Date(dayStartUtc + Math.floor(unit(s, o, 't') * 86_399_000)).toISOString();
-      const attributed = stats.length > 0 && unit(s, o, 'utm') < 0.8;
-      const first = ['Ana', 'Ben', 'Chloe', 'Dev', 'Eli', 'Fay'][Math.floor(unit(s, o, 'fn') * 6)]!;
-      const last = ['Smith', 'Garcia', 'Ng', 'Okafor', 'Muller'][Math.floor(unit(s, o, 'ln') * 5)]!;
+      const next = stream(hash32([s, shop, date, i]));
+      // Whole seconds, as Shopify stamps orders.
+      const createdAt = new Date(dayStartUtc + Math.floor((next() * dayLengthMs) / 1000) * 1000).toISOString();
+      const attributed = stats.length > 0 && next() < 0.8;
+      const first = ['Ana', 'Ben', 'Chloe', 'Dev', 'Eli', 'Fay'][Math.floor(next() * 6)]!;
+      const last = ['Smith', 'Garcia', 'Ng', 'Okafor', 'Muller'][Math.floor(next() * 5)]!;
+      const campaign = stats[Math.floor(next() * stats.length)];
       orders.push({
-        id: `gid://shopify/Order/${digits(13, s, o, 'id')}`,
+        id: `gid://shopify/Order/${drawDigits(13, next)}`,
         name: `#${1000 + i}`,
         createdAt,
         shopDate: date,
-        amount: round2(15 + unit(s, o, 'amt') * 250),
+        amount: round2(15 + next() * 250),
         currency: account.currency,
-        utmCampaign: attributed ? stats[Math.floor(unit(s, o, 'c') * stats.length)]!.campaignId : undefined,
-        customer: { email: `${first}.${last}${i}@example.com`.toLowerCase(), firstName: first, lastName: last, phone: `+1555${digits(7, s, o, 'ph')}` },
-        shippingAddress: { address1: `${1 + Math.floor(unit(s, o, 'no') * 200)} Market St`, city: 'Springfield', zip: digits(5, s, o, 'zip'), countryCode: 'US' },
+        utmCampaign: attributed ? campaign!.campaignId : undefined,
+        customer: { email: `${first}.${last}${i}@example.com`.toLowerCase(), firstName: first, lastName: last, phone: `+1555${drawDigits(7, next)}` },
+        shippingAddress: { address1: `${1 + Math.floor(next() * 200)} Market St`, city: 'Springfield', zip: drawDigits(5, next), countryCode: 'US' },
       });
     }
-    return orders.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    // By time, then id: a total order, so cursors over it are stable.
+    return orders.sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.id, b.id));
   }
+}
+
+/** One formatter per zone: building one costs far more than using it, and the simulator reads clocks per request. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall clock of `timeZone` at `instant`: year, month, day, hour, minute, second, as text. */
+function wallClock(instant: number, timeZone: string): Record<string, string> {
+  let formatter = wallClocks.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    wallClocks.set(timeZone, formatter);
+  }
+  return Object.fromEntries(formatter.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+}
+
+/** The calendar day (YYYY-MM-DD) `instant` falls on in `timeZone`. */
+export function zonedDay(instant: number, timeZone: string): string {
+  const { year, month, day } = wallClock(instant, timeZone);
+  return `${year}-${month}-${day}`;
 }
 
 /** The UTC instant (ms) at which `date` begins in `timeZone`. */
 export function zonedMidnightUtc(date: string, timeZone: string): number {
   const guess = Date.parse(`${date}T00:00:00Z`);
   const offset = (instant: number) => {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(new Date(instant))
-      .reduce<Record<string, string>>((acc, part) => ({ ...acc, [part.type]: part.value }), {});
-    return Date.parse(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}Z`) - instant;
+    const p = wallClock(instant, timeZone);
+    return Date.parse(`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}Z`) - instant;
   };
   // Two passes settle the offset across a DST change near midnight.
   const first = guess - offset(guess);

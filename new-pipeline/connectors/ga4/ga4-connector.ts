@@ -17,6 +17,7 @@
  * https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema (dimension and metric names).
  */
 import { BoscoError } from '../../../core/errors.js';
+import { classifyGoogleResponse, classifyRpcStatus } from '../google-rpc.js';
 import { parsePayload, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
 import {
@@ -26,11 +27,8 @@ import {
   Ga4RecordsSchema,
   Ga4ReportRowSchema,
   Ga4RunReportResponseSchema,
-  GoogleRpcStatusSchema,
-  RetryInfoSchema,
   type Ga4ReportRow,
   type Ga4RunReportResponse,
-  type GoogleRpcStatus,
 } from './ga4-schema.js';
 
 export type { Ga4ReportRow } from './ga4-schema.js';
@@ -45,8 +43,6 @@ export const GA4_DEFAULT_PAGE_SIZE = 10_000;
 export const GA4_MAX_PAGE_SIZE = 250_000;
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-/** Canonical codes Google says to retry with backoff. */
-const TRANSIENT_STATUSES = new Set(['UNKNOWN', 'INTERNAL', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'ABORTED']);
 
 export interface Ga4ConnectorOptions {
   /** Rows per page (`limit`); small values exercise paging in tests. */
@@ -77,64 +73,19 @@ function reportBody(date: string, pageSize: number) {
   };
 }
 
-/** A protobuf Duration in JSON (`"30s"`, `"0.5s"`) in ms; undefined when unreadable. */
-function durationMs(value: string | undefined): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)s$/.exec(value ?? '');
-  return match ? Math.round(Number(match[1]) * 1000) : undefined;
-}
-
-/** Seconds or an HTTP date, per RFC 9110; undefined when absent or unreadable. */
-function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function retryInfoMs(status: GoogleRpcStatus): number | undefined {
-  for (const detail of status.details ?? []) {
-    const retry = RetryInfoSchema.safeParse(detail);
-    if (retry.success) return durationMs(retry.data.retryDelay);
-  }
-  return undefined;
-}
-
-function throttled(reason: string, retryAfterMs: number | undefined): ResponseVerdict {
-  return retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
-}
-
-function classifyStatus(httpStatus: number, status: GoogleRpcStatus, headers: Record<string, string>): ResponseVerdict {
-  const reason = `${status.message ?? 'no message'} (HTTP ${httpStatus}${status.status ? `, ${status.status}` : ''})`;
-  // Every GA4 quota (tokens per hour/day, concurrent requests) answers 429 RESOURCE_EXHAUSTED.
-  if (httpStatus === 429 || status.status === 'RESOURCE_EXHAUSTED') {
-    return throttled(`property quota exhausted: ${reason}`, retryAfterHeaderMs(headers['retry-after']) ?? retryInfoMs(status));
-  }
-  if (httpStatus === 401 || status.status === 'UNAUTHENTICATED') return { kind: 'fatal', reason: `not authenticated: ${reason}; refresh the OAuth access token` };
-  if (httpStatus === 403 || status.status === 'PERMISSION_DENIED') return { kind: 'fatal', reason: `permission denied: ${reason}; the user needs Viewer access to this property` };
-  if (httpStatus >= 500 || (status.status !== undefined && TRANSIENT_STATUSES.has(status.status))) return { kind: 'retryable', reason: `server error: ${reason}` };
-  return { kind: 'fatal', reason: `request rejected: ${reason}` };
-}
-
-function classify(response: ApiResponse): ResponseVerdict {
-  const { status, headers, body } = response;
-  const ok = status >= 200 && status < 300;
-  if (response.bodyInvalid) {
-    if (ok) return { kind: 'retryable', reason: 'truncated body: a 2xx runReport answer that is not valid JSON' };
-    if (status === 429) return throttled('HTTP 429 with a non-JSON body', retryAfterHeaderMs(headers['retry-after']));
-    if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} with a non-JSON body` };
-    return { kind: 'fatal', reason: `HTTP ${status} with a non-JSON body` };
-  }
-  const envelope = GoogleRpcStatusSchema.safeParse(body);
-  if (envelope.success) return classifyStatus(status, envelope.data.error, headers);
-  if (ok) {
-    const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
-    return isObject ? { kind: 'ok' } : { kind: 'retryable', reason: 'truncated body: a 2xx runReport answer that is not a JSON object' };
-  }
-  if (status === 429) return throttled('HTTP 429 without a Google error body', retryAfterHeaderMs(headers['retry-after']));
-  if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} without a Google error body` };
-  return { kind: 'fatal', reason: `HTTP ${status} without a Google error body` };
-}
+const classify = (response: ApiResponse): ResponseVerdict =>
+  classifyGoogleResponse(response, {
+    answer: 'a 2xx runReport answer',
+    classifyStatus: (httpStatus, status, headers) =>
+      // Every GA4 quota (tokens per hour/day, concurrent requests) answers 429 RESOURCE_EXHAUSTED.
+      classifyRpcStatus(httpStatus, status, headers, {
+        reason: `${status.message ?? 'no message'} (HTTP ${httpStatus}${status.status ? `, ${status.status}` : ''})`,
+        throttleLabel: 'property quota exhausted',
+        permissionHint: 'the user needs Viewer access to this property',
+      }),
+    classifyOk: (body) =>
+      body !== null && typeof body === 'object' && !Array.isArray(body) ? { kind: 'ok' } : { kind: 'retryable', reason: 'truncated body: a 2xx runReport answer that is not a JSON object' },
+  });
 
 /** Each row as `{ headerName: value }`, dimensions then metrics, values untouched. */
 function recordsOf(report: Ga4RunReportResponse): Array<Record<string, unknown>> {
@@ -184,6 +135,7 @@ export function createGa4Connector(options: Ga4ConnectorOptions = {}): Connector
     api: `Google Analytics Data API ${GA4_API_VERSION} (properties.runReport, campaign by date, limit/offset paging)`,
     connectorVersion: '1.0.0',
     recordSchema: Ga4ReportRowSchema,
+    purposes: ['report'],
     authHeaders: (credential) => ({ Authorization: `Bearer ${credential}` }),
     firstRequest: (context) => ({
       method: 'POST',
@@ -193,6 +145,11 @@ export function createGa4Connector(options: Ga4ConnectorOptions = {}): Connector
     }),
     classify,
     parse,
+    replayDay(body) {
+      const report = Ga4RunReportResponseSchema.safeParse(body);
+      const date = report.success ? recordsOf(report.data)[0]?.date : undefined;
+      return typeof date === 'string' && /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}` : undefined;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Response shapes of the Google Analytics Data API v1beta `properties.runReport`
- * (`POST /v1beta/properties/{propertyId}:runReport`) that the GA4 connector reads, and of the Google error envelope.
+ * (`POST /v1beta/properties/{propertyId}:runReport`) that the GA4 connector reads; errors come in
+ * Google's envelope (`../google-rpc.ts`).
  *
  * A report is a table: `dimensionHeaders` and `metricHeaders` name the columns, each row holds `dimensionValues` and
  * `metricValues` in header order, and every value is a string whatever its type (`date` is `YYYYMMDD`, money is a
@@ -99,21 +100,4 @@ export const Ga4PagingSchema = z.object({
   /** int64 fields: proto3 JSON accepts them as strings or numbers. */
   limit: z.union([z.string(), z.number()]).optional(),
   offset: z.union([z.string(), z.number()]).optional(),
-});
-
-/** `google.rpc.Status` as REST sends it with a 4xx/5xx. Read leniently: classification must never throw. */
-export const GoogleRpcStatusSchema = z.object({
-  error: z.object({
-    code: z.number().optional(),
-    message: z.string().optional(),
-    status: z.string().optional(),
-    details: z.array(z.unknown()).optional(),
-  }),
-});
-export type GoogleRpcStatus = z.infer<typeof GoogleRpcStatusSchema>['error'];
-
-/** The standard `google.rpc.RetryInfo` detail. */
-export const RetryInfoSchema = z.object({
-  '@type': z.literal('type.googleapis.com/google.rpc.RetryInfo'),
-  retryDelay: z.string(),
 });

@@ -21,19 +21,10 @@
  * https://developers.google.com/ads/blog/posts/2025/09/more-frequent-releases-coming-for (v26: October 2026).
  */
 import { BoscoError } from '../../../core/errors.js';
+import { classifyGoogleResponse, classifyRpcStatus, durationMs, GoogleRpcStatusSchema, type GoogleRpcStatus } from '../google-rpc.js';
 import { parsePayload, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
-import {
-  GoogleAdsErrorSchema,
-  GoogleAdsFailureSchema,
-  GoogleAdsRowSchema,
-  GoogleRpcStatusSchema,
-  RetryInfoSchema,
-  SearchStreamResponseSchema,
-  type GoogleAdsError,
-  type GoogleAdsRow,
-  type GoogleRpcStatus,
-} from './google-ads-schema.js';
+import { GoogleAdsErrorSchema, GoogleAdsFailureSchema, GoogleAdsRowSchema, SearchStreamResponseSchema, type GoogleAdsError, type GoogleAdsRow } from './google-ads-schema.js';
 
 export type { GoogleAdsRow } from './google-ads-schema.js';
 
@@ -63,9 +54,6 @@ const THROTTLE_QUOTA_ERRORS = new Set([
   'EXCESSIVE_SHORT_TERM_QUERY_RESOURCE_CONSUMPTION',
   'EXCESSIVE_LONG_TERM_QUERY_RESOURCE_CONSUMPTION',
 ]);
-
-/** Canonical codes Google's guide says to retry with backoff. */
-const TRANSIENT_STATUSES = new Set(['UNKNOWN', 'INTERNAL', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'ABORTED']);
 
 export interface GoogleAdsCredential {
   accessToken: string;
@@ -102,40 +90,20 @@ export function googleAdsQuery(date: string): string {
   return `SELECT ${GOOGLE_ADS_QUERY_FIELDS.join(', ')} FROM campaign WHERE segments.date = '${date}'`;
 }
 
-/** A protobuf Duration in JSON (`"40591s"`, `"0.5s"`) in ms; undefined when unreadable. */
-function durationMs(value: string | undefined): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)s$/.exec(value ?? '');
-  return match ? Math.round(Number(match[1]) * 1000) : undefined;
-}
-
-/** Seconds or an HTTP date, per RFC 9110; undefined when absent or unreadable. */
-function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The `GoogleAdsError`s and `RetryInfo` inside a status's details, each read on its own so one odd detail cannot hide the rest. */
-function readDetails(status: GoogleRpcStatus): { errors: GoogleAdsError[]; requestId?: string; retryInfoMs?: number } {
+/** The `GoogleAdsError`s inside a status's details, each read on its own so one odd detail cannot hide the rest. */
+function readDetails(status: GoogleRpcStatus): { errors: GoogleAdsError[]; requestId?: string } {
   const errors: GoogleAdsError[] = [];
   let requestId: string | undefined;
-  let retryInfoMs: number | undefined;
   for (const detail of status.details ?? []) {
     const failure = GoogleAdsFailureSchema.safeParse(detail);
-    if (failure.success) {
-      requestId ??= failure.data.requestId;
-      for (const raw of failure.data.errors ?? []) {
-        const error = GoogleAdsErrorSchema.safeParse(raw);
-        if (error.success) errors.push(error.data);
-      }
-      continue;
+    if (!failure.success) continue;
+    requestId ??= failure.data.requestId;
+    for (const raw of failure.data.errors ?? []) {
+      const error = GoogleAdsErrorSchema.safeParse(raw);
+      if (error.success) errors.push(error.data);
     }
-    const retry = RetryInfoSchema.safeParse(detail);
-    if (retry.success) retryInfoMs ??= durationMs(retry.data.retryDelay);
   }
-  return { errors, requestId, retryInfoMs };
+  return { errors, requestId };
 }
 
 /** `quotaError: RESOURCE_EXHAUSTED`-style names of every error code in the failure. */
@@ -151,24 +119,19 @@ function describeError(httpStatus: number, status: GoogleRpcStatus, errors: Goog
 }
 
 function classifyStatus(httpStatus: number, status: GoogleRpcStatus, headers: Record<string, string>): ResponseVerdict {
-  const { errors, requestId, retryInfoMs } = readDetails(status);
+  const { errors, requestId } = readDetails(status);
   const reason = describeError(httpStatus, status, errors, requestId);
   const quotaErrors = errors.map((error) => error.errorCode?.quotaError).filter((value): value is string => typeof value === 'string');
-
   // No access to the API at all is not a rate limit, whatever the status says.
   if (quotaErrors.includes('ACCESS_PROHIBITED')) return { kind: 'fatal', reason: `developer token has no access: ${reason}` };
-  const throttledAnswer = httpStatus === 429 || status.status === 'RESOURCE_EXHAUSTED' || quotaErrors.some((code) => THROTTLE_QUOTA_ERRORS.has(code));
-  if (throttledAnswer) {
-    const quotaDelay = errors.map((error) => durationMs(error.details?.quotaErrorDetails?.retryDelay)).find((ms) => ms !== undefined);
-    const retryAfterMs = retryAfterHeaderMs(headers['retry-after']) ?? retryInfoMs ?? quotaDelay;
-    return retryAfterMs === undefined ? { kind: 'throttled', reason: `quota exhausted: ${reason}` } : { kind: 'throttled', reason: `quota exhausted: ${reason}`, retryAfterMs };
-  }
-  if (httpStatus === 401 || status.status === 'UNAUTHENTICATED') return { kind: 'fatal', reason: `not authenticated: ${reason}; refresh the OAuth access token` };
-  if (httpStatus === 403 || status.status === 'PERMISSION_DENIED') {
-    return { kind: 'fatal', reason: `permission denied: ${reason}; check the developer token and that the user can read this customer (login-customer-id for manager access)` };
-  }
-  if (httpStatus >= 500 || (status.status !== undefined && TRANSIENT_STATUSES.has(status.status))) return { kind: 'retryable', reason: `server error: ${reason}` };
-  return { kind: 'fatal', reason: `request rejected: ${reason}` };
+  const quotaDelay = errors.map((error) => durationMs(error.details?.quotaErrorDetails?.retryDelay)).find((ms) => ms !== undefined);
+  return classifyRpcStatus(httpStatus, status, headers, {
+    reason,
+    throttleLabel: 'quota exhausted',
+    throttled: quotaErrors.some((code) => THROTTLE_QUOTA_ERRORS.has(code)),
+    retryAfterMs: quotaDelay,
+    permissionHint: 'check the developer token and that the user can read this customer (login-customer-id for manager access)',
+  });
 }
 
 /** The first `{ error }` element of a stream that failed after it started, if any. */
@@ -183,30 +146,17 @@ function streamError(body: unknown): { index: number; status: GoogleRpcStatus } 
   return undefined;
 }
 
-function classify(response: ApiResponse): ResponseVerdict {
-  const { status, headers, body } = response;
-  const ok = status >= 200 && status < 300;
-  if (response.bodyInvalid) {
-    if (ok) return { kind: 'retryable', reason: 'truncated body: a 2xx searchStream answer that is not valid JSON' };
-    if (status === 429) {
-      const retryAfterMs = retryAfterHeaderMs(headers['retry-after']);
-      return retryAfterMs === undefined ? { kind: 'throttled', reason: 'HTTP 429 with a non-JSON body' } : { kind: 'throttled', reason: 'HTTP 429 with a non-JSON body', retryAfterMs };
-    }
-    if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} with a non-JSON body` };
-    return { kind: 'fatal', reason: `HTTP ${status} with a non-JSON body` };
-  }
-  const envelope = GoogleRpcStatusSchema.safeParse(body);
-  if (envelope.success) return classifyStatus(status, envelope.data.error, headers);
-  if (ok) {
-    // searchStream always answers a JSON array; anything else on a 2xx was cut short or is not this API's.
-    if (!Array.isArray(body)) return { kind: 'retryable', reason: 'truncated body: a 2xx searchStream answer that is not a JSON array' };
-    const failed = streamError(body);
-    return failed ? classifyStatus(status, failed.status, headers) : { kind: 'ok' };
-  }
-  if (status === 429) return classifyStatus(status, { status: 'RESOURCE_EXHAUSTED', message: 'HTTP 429 without a Google error body' }, headers);
-  if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} without a Google error body` };
-  return { kind: 'fatal', reason: `HTTP ${status} without a Google error body` };
-}
+const classify = (response: ApiResponse): ResponseVerdict =>
+  classifyGoogleResponse(response, {
+    answer: 'a 2xx searchStream answer',
+    classifyStatus,
+    classifyOk(body, status, headers) {
+      // searchStream always answers a JSON array; anything else on a 2xx was cut short or is not this API's.
+      if (!Array.isArray(body)) return { kind: 'retryable', reason: 'truncated body: a 2xx searchStream answer that is not a JSON array' };
+      const failed = streamError(body);
+      return failed ? classifyStatus(status, failed.status, headers) : { kind: 'ok' };
+    },
+  });
 
 function parse(body: unknown, context: FetchContext): PageResult<GoogleAdsRow> {
   // A stream that failed midway still parses as batches (unknown keys are dropped), so refuse it explicitly:
@@ -241,6 +191,7 @@ export const googleAdsConnector: Connector<GoogleAdsRow> = {
   api: `Google Ads API ${GOOGLE_ADS_API_VERSION} (REST GoogleAdsService.SearchStream, FROM campaign segmented by date)`,
   connectorVersion: '1.0.0',
   recordSchema: GoogleAdsRowSchema,
+  purposes: ['report'],
   authHeaders(credential) {
     const { accessToken, developerToken, loginCustomerId } = parseGoogleAdsCredential(credential);
     return {
@@ -257,4 +208,8 @@ export const googleAdsConnector: Connector<GoogleAdsRow> = {
   }),
   classify,
   parse: (body, context) => parse(body, context),
+  replayDay(body) {
+    const batches = SearchStreamResponseSchema.safeParse(body);
+    return batches.success ? batches.data.flatMap((batch) => batch.results ?? [])[0]?.segments.date : undefined;
+  },
 };

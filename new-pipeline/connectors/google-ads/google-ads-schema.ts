@@ -1,7 +1,7 @@
 /**
  * Response shapes of the Google Ads API REST `GoogleAdsService.SearchStream` method
- * (`POST /v{N}/customers/{customerId}/googleAds:searchStream`) that the Google Ads connector reads, and of the
- * Google error envelope (`google.rpc.Status` carrying a `GoogleAdsFailure`) it classifies.
+ * (`POST /v{N}/customers/{customerId}/googleAds:searchStream`) that the Google Ads connector reads, and the
+ * `GoogleAdsFailure` detail it finds inside Google's error envelope (`../google-rpc.ts`).
  *
  * REST renders the protobuf messages as proto3 JSON: field names in lowerCamelCase, int64 values (ids,
  * `costMicros`, `impressions`, `clicks`) as JSON strings, doubles (`conversions`, `conversionsValue`) as JSON
@@ -85,21 +85,6 @@ export type SearchStreamBatch = z.infer<typeof SearchStreamBatchSchema>;
 /** searchStream's REST body: the stream's batches, wrapped in one JSON array. */
 export const SearchStreamResponseSchema = z.array(SearchStreamBatchSchema);
 
-/**
- * `google.rpc.Status` as REST sends it on a 4xx/5xx (and, per Google's REST streaming, as an array element when a
- * stream fails after it started). Read leniently, piece by piece: classification must never throw.
- */
-export const GoogleRpcStatusSchema = z.object({
-  error: z.object({
-    code: z.number().optional(),
-    message: z.string().optional(),
-    /** The canonical code name: `RESOURCE_EXHAUSTED`, `UNAUTHENTICATED`, `INTERNAL`, … */
-    status: z.string().optional(),
-    details: z.array(z.unknown()).optional(),
-  }),
-});
-export type GoogleRpcStatus = z.infer<typeof GoogleRpcStatusSchema>['error'];
-
 /** One `GoogleAdsError` inside a `GoogleAdsFailure`. */
 export const GoogleAdsErrorSchema = z.object({
   /** A one-key object naming the error family and its enum, e.g. `{ "quotaError": "RESOURCE_EXHAUSTED" }`. */
@@ -125,10 +110,4 @@ export const GoogleAdsFailureSchema = z.object({
   '@type': z.string().regex(/\.errors\.GoogleAdsFailure$/),
   errors: z.array(z.unknown()).optional(),
   requestId: z.string().optional(),
-});
-
-/** The standard `google.rpc.RetryInfo` detail. */
-export const RetryInfoSchema = z.object({
-  '@type': z.literal('type.googleapis.com/google.rpc.RetryInfo'),
-  retryDelay: z.string(),
 });

@@ -16,6 +16,7 @@
  */
 import { parsePayload, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
+import { classifyInvalidBody, retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
   adAccountResetSeconds,
   MetaAdAccountSchema,
@@ -76,20 +77,6 @@ function insightsRequest(context: FetchContext, pageSize: number): ApiRequest {
   };
 }
 
-/** A throttle verdict, carrying the wait only when the platform said how long. */
-function throttled(reason: string, retryAfterMs: number | undefined): ResponseVerdict {
-  return retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
-}
-
-/** Seconds or an HTTP date, per RFC 9110; undefined when absent or unreadable. */
-function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /** How long Meta says to wait: the business-use-case estimate, then the ad account window, then Retry-After. */
 function throttleWaitMs(headers: Record<string, string>): number | undefined {
   const minutes = minutesToRegainAccess(headers['x-business-use-case-usage']);
@@ -118,12 +105,7 @@ function classifyError(status: number, error: MetaError, headers: Record<string,
 
 function classify(response: ApiResponse): ResponseVerdict {
   const { status, headers } = response;
-  if (response.bodyInvalid) {
-    if (status >= 200 && status < 300) return { kind: 'retryable', reason: 'truncated body: a 2xx answer that is not valid JSON' };
-    if (status === 429) return throttled('HTTP 429 with a non-JSON body', retryAfterHeaderMs(headers['retry-after']));
-    if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} with a non-JSON body` };
-    return { kind: 'fatal', reason: `HTTP ${status} with a non-JSON body` };
-  }
+  if (response.bodyInvalid) return classifyInvalidBody(response);
   const envelope = MetaErrorSchema.safeParse(response.body);
   if (envelope.success) return classifyError(status, envelope.data.error, headers);
   if (status >= 200 && status < 300) return { kind: 'ok' };
@@ -165,6 +147,7 @@ export function createMetaAdsConnector(options: MetaAdsConnectorOptions = {}): C
     api: `Meta Marketing API ${META_API_VERSION} (Graph API ads insights, level=campaign, time_increment=1)`,
     connectorVersion: '1.0.0',
     recordSchema: MetaInsightsRowSchema,
+    purposes: [PURPOSE_ACCOUNT, PURPOSE_INSIGHTS],
     authHeaders: (credential) => ({ Authorization: `Bearer ${credential}` }),
     firstRequest: (context) => ({ method: 'GET', path: adAccountPath(context), query: { fields: 'currency,timezone_name' }, purpose: PURPOSE_ACCOUNT }),
     classify,

@@ -9,9 +9,9 @@
  *      `pageInfo.hasNextPage`. Shopify timestamps are UTC; the range is the shop's local day, and `parse` buckets
  *      every order into the shop's day again and drops any that falls outside it.
  *
- * Addressing: a real shop is its own host, so with a real base URL use `shopAddressing: 'shop-host'` and a base URL
- * of `https://{shop}.myshopify.com`. The simulator cannot use per-shop hostnames on 127.0.0.1, so by default the
- * shop is a path prefix, `/shops/{shop}/admin/api/2026-10/graphql.json`, and one base URL serves every shop.
+ * Addressing: a real shop is its own host, so the base URL is the template `https://{shop}.myshopify.com` (the
+ * default). A base URL without `{shop}` (the simulator's, which cannot have a hostname per shop on 127.0.0.1) serves
+ * every shop, and the shop becomes a path prefix: `{baseUrl}/shops/{shop}/admin/api/2026-10/graphql.json`.
  *
  * Personal data: the queries select no customer, email, phone, name or address fields; `redact` strips any that
  * arrive anyway before a body is landed; the record schema is strict and has no field that could hold them.
@@ -31,20 +31,22 @@ import { BoscoError } from '../../../core/errors.js';
 import { dayInTimeZone } from '../../../core/dates.js';
 import { parsePayload, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
+import { retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
   createdAtSearch,
-  graphqlPath,
   ORDERS_QUERY,
   ordersQueryCost,
   SHOP_QUERY,
   SHOPIFY_API_VERSION,
   SHOPIFY_DEFAULT_PAGE_SIZE,
+  SHOPIFY_GRAPHQL_PATH,
   SHOPIFY_MAX_PAGE_SIZE,
   SHOPIFY_MAX_QUERY_COST,
+  shopBaseUrl,
+  shopDayUtcBounds,
   shopDayUtcRange,
   type GraphqlBody,
   type OrdersVariables,
-  type ShopAddressing,
 } from './shopify-query.js';
 import {
   OrdersResponseSchema,
@@ -66,8 +68,6 @@ const PURPOSE_ORDERS = 'orders';
 export interface ShopifyConnectorOptions {
   /** Orders per page (`first`); small values exercise paging in tests. Bounded by the 1000-point query cost. */
   pageSize?: number;
-  /** `path-prefix` (default: simulator, one base URL for all shops) or `shop-host` (base URL is the shop's host). */
-  shopAddressing?: ShopAddressing;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ const EMAIL_VALUE = /[^\s@"]+@[^\s@"]+\.[^\s@"]+/;
 /** A copy of `body` without personal data; the input is not modified. */
 export function redactShopifyBody(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(redactShopifyBody);
-  if (typeof body === 'string') return EMAIL_VALUE.test(body) ? '[redacted]' : body;
+  if (typeof body === 'string') return body.includes('@') && EMAIL_VALUE.test(body) ? '[redacted]' : body;
   if (body === null || typeof body !== 'object') return body;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
@@ -119,20 +119,6 @@ export function redactShopifyBody(body: unknown): unknown {
 
 // ---------------------------------------------------------------------------------------------------------------
 // classify
-
-/** A throttle verdict, carrying the wait only when the platform said how long. */
-function throttled(reason: string, retryAfterMs: number | undefined): ResponseVerdict {
-  return retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
-}
-
-/** Seconds (Shopify sends `2.0`) or an HTTP date, per RFC 9110; undefined when absent or unreadable. */
-function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds * 1000));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
 
 /**
  * How long until the bucket holds the query's cost again: (requested − currently available) / restore rate
@@ -234,7 +220,6 @@ function toRecord(node: OrderNode, shopDate: string): ShopifyOrderRecord {
 
 export function createShopifyConnector(options: ShopifyConnectorOptions = {}): Connector<ShopifyOrderRecord> {
   const pageSize = options.pageSize ?? SHOPIFY_DEFAULT_PAGE_SIZE;
-  const addressing = options.shopAddressing ?? 'path-prefix';
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > SHOPIFY_MAX_PAGE_SIZE) {
     throw new RangeError(`shopify page size must be an integer from 1 to ${SHOPIFY_MAX_PAGE_SIZE}, got ${pageSize}`);
   }
@@ -256,12 +241,14 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
   function parseOrders(body: unknown, context: FetchContext, request: ApiRequest): PageResult<ShopifyOrderRecord> {
     const { shop, orders } = parsePayload(OrdersResponseSchema, body, 'shopify').data;
     const records: ShopifyOrderRecord[] = [];
+    // Bucket by the shop's own clock, not UTC (an order at 23:30 in Los Angeles is the next day in UTC): an order is
+    // on the shop's day when its instant falls between the day's two local midnights.
+    const day = shopDayUtcBounds(context.date, shop.ianaTimezone);
     for (const { node } of orders.edges) {
-      // Bucket by the shop's own clock, not UTC: an order at 23:30 in Los Angeles is the next day in UTC.
-      const shopDate = dayInTimeZone(new Date(node.createdAt), shop.ianaTimezone);
+      const at = Date.parse(node.createdAt);
       // Defence in depth: the range already asked for this day only; an order outside it is not this partition's.
-      if (shopDate !== context.date) continue;
-      records.push(toRecord(node, shopDate));
+      if (at < day.from || at >= day.to) continue;
+      records.push(toRecord(node, context.date));
     }
     const { hasNextPage, endCursor } = orders.pageInfo;
     if (hasNextPage && !endCursor) {
@@ -283,11 +270,21 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     api: `Shopify Admin GraphQL API ${SHOPIFY_API_VERSION} (orders by created_at over the shop's local day)`,
     connectorVersion: '1.0.0',
     recordSchema: ShopifyOrderRecordSchema,
+    purposes: [PURPOSE_SHOP, PURPOSE_ORDERS],
     authHeaders: (credential) => ({ 'X-Shopify-Access-Token': credential }),
-    firstRequest: (context) => graphqlRequest(graphqlPath(context.account.accountId, addressing), { query: SHOP_QUERY, variables: {} }, PURPOSE_SHOP),
+    accountBaseUrl: shopBaseUrl,
+    firstRequest: () => graphqlRequest(SHOPIFY_GRAPHQL_PATH, { query: SHOP_QUERY, variables: {} }, PURPOSE_SHOP),
     classify,
     parse: (body, context, request) => (request.purpose === PURPOSE_SHOP ? parseShop(body, context, request) : parseOrders(body, context, request)),
     redact: redactShopifyBody,
+    replayDay(body, purpose) {
+      if (purpose !== PURPOSE_ORDERS) return undefined;
+      // One page holds one shop day (the range asked for it), so its first order's day is the page's.
+      const page = OrdersResponseSchema.safeParse(body);
+      if (!page.success) return undefined;
+      const first = page.data.data.orders.edges[0]?.node;
+      return first ? dayInTimeZone(new Date(first.createdAt), page.data.data.shop.ianaTimezone) : undefined;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * What the Shopify connector sends: the API version, the GraphQL documents, their calculated cost, the path of the
- * GraphQL endpoint for a shop, and the UTC bounds of a shop's reporting day.
+ * What the Shopify connector sends: the API version, the GraphQL documents, their calculated cost, where a shop's
+ * GraphQL endpoint is, and the UTC bounds of a shop's reporting day.
  *
  * The documents select only what the metrics need. Never add `customer`, `email`, `phone`, `billingAddress`,
  * `shippingAddress`, `note` or visit URLs here: whatever is selected is landed, and those are personal data.
@@ -58,14 +58,6 @@ export function ordersQueryCost(first: number): number {
  */
 export const SHOPIFY_DEFAULT_PAGE_SIZE = 150;
 
-/**
- * How the shop is addressed. Real shops live on their own host, `https://{shop}.myshopify.com/admin/api/…`.
- * The simulator cannot serve per-shop hostnames on 127.0.0.1, so there the shop is a path prefix:
- * `/shops/{shop}/admin/api/…`. `path-prefix` (the default, one base URL for every shop: the simulator or a routing
- * proxy) or `shop-host` (the base URL is the shop's own `https://{shop}.myshopify.com`).
- */
-export type ShopAddressing = 'path-prefix' | 'shop-host';
-
 /** A shop's handle, the `{shop}` of `{shop}.myshopify.com`; the configured account id may carry the domain. */
 export function shopHandle(accountId: string): string {
   const handle = accountId.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\.myshopify\.com\/?$/, '');
@@ -77,18 +69,35 @@ export function shopHandle(accountId: string): string {
   return handle;
 }
 
-export function graphqlPath(accountId: string, addressing: ShopAddressing): string {
-  const endpoint = `/admin/api/${SHOPIFY_API_VERSION}/graphql.json`;
-  return addressing === 'shop-host' ? endpoint : `/shops/${shopHandle(accountId)}${endpoint}`;
+/** The Admin GraphQL endpoint, relative to the shop's base URL. */
+export const SHOPIFY_GRAPHQL_PATH = `/admin/api/${SHOPIFY_API_VERSION}/graphql.json`;
+
+/**
+ * Where a shop's requests go. A real shop is its own host, so the base URL is a template: `https://{shop}.myshopify.com`
+ * (the default). A base URL without `{shop}` is one host serving every shop, the shop then being a path prefix,
+ * `{baseUrl}/shops/{shop}`: that is how the simulator addresses shops, since it cannot have a hostname per shop on
+ * 127.0.0.1.
+ */
+export function shopBaseUrl(baseUrl: string, accountId: string): string {
+  const handle = shopHandle(accountId);
+  const base = baseUrl.replace(/\/+$/, '');
+  return base.includes('{shop}') ? base.replaceAll('{shop}', handle) : `${base}/shops/${handle}`;
 }
+
+/** One formatter per zone: building one costs far more than using it, and every orders page needs its shop's. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
 
 /** The UTC instant (ms) at which `date` begins in `timeZone`, across DST changes. */
 export function localMidnightUtc(date: string, timeZone: string): number {
   const naive = Date.parse(`${date}T00:00:00Z`);
-  const formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  let formatter = wallClocks.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    wallClocks.set(timeZone, formatter);
+  }
   // The zone's offset at an instant: its wall clock read as if it were UTC, minus the instant.
   const offsetAt = (instant: number) => {
-    const p = Object.fromEntries(formatter.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+    const p = Object.fromEntries(formatter!.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
     return Date.parse(`${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}Z`) - instant;
   };
   // The offset at the naive guess can be the other side of a DST change; a second pass settles it.
@@ -98,9 +107,26 @@ export function localMidnightUtc(date: string, timeZone: string): number {
 /** ISO 8601 in UTC without milliseconds, the way Shopify writes and reads DateTime. */
 export const isoSeconds = (instant: number) => new Date(instant).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** `[local midnight of date, next local midnight)` in UTC: a shop's reporting day is 23, 24 or 25 hours long. */
+/** Days already bounded, per zone and date: every orders page of a shop's day needs its bounds again. */
+const dayBounds = new Map<string, { from: number; to: number }>();
+const MAX_DAY_BOUNDS = 4096;
+
+/** `[local midnight of date, next local midnight)` as UTC epoch ms: a shop's reporting day is 23, 24 or 25 hours long. */
+export function shopDayUtcBounds(date: string, timeZone: string): { from: number; to: number } {
+  const key = `${timeZone} ${date}`;
+  let bounds = dayBounds.get(key);
+  if (!bounds) {
+    if (dayBounds.size >= MAX_DAY_BOUNDS) dayBounds.clear();
+    bounds = { from: localMidnightUtc(date, timeZone), to: localMidnightUtc(addDays(date, 1), timeZone) };
+    dayBounds.set(key, bounds);
+  }
+  return bounds;
+}
+
+/** `shopDayUtcBounds` as Shopify writes DateTime. */
 export function shopDayUtcRange(date: string, timeZone: string): { from: string; to: string } {
-  return { from: isoSeconds(localMidnightUtc(date, timeZone)), to: isoSeconds(localMidnightUtc(addDays(date, 1), timeZone)) };
+  const { from, to } = shopDayUtcBounds(date, timeZone);
+  return { from: isoSeconds(from), to: isoSeconds(to) };
 }
 
 /** The orders `query` argument in Shopify's search syntax: created at or after `from`, strictly before `to`. */

@@ -15,7 +15,12 @@ export const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decim
 
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code');
 
-const ianaTimeZone = z.string().min(1).refine(isValidTimeZone, 'expected an IANA time zone such as America/New_York');
+/** Zones already found valid: checking one builds a formatter, dear enough to matter on every page. */
+const knownZones = new Set<string>();
+const ianaTimeZone = z
+  .string()
+  .min(1)
+  .refine((zone) => knownZones.has(zone) || (isValidTimeZone(zone) && Boolean(knownZones.add(zone))), 'expected an IANA time zone such as America/New_York');
 
 /** Shopify's DateTime: ISO 8601, UTC (`Z`) in practice; an explicit offset is accepted and still a single instant. */
 const dateTime = z.iso.datetime({ offset: true });

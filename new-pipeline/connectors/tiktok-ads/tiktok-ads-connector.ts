@@ -16,6 +16,7 @@
  */
 import { parsePayload, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
+import { classifyInvalidBody, retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
   TiktokAdvertiserInfoResponseSchema,
   TiktokEnvelopeSchema,
@@ -85,28 +86,9 @@ function reportRequest(context: FetchContext, pageSize: number, page: number): A
   };
 }
 
-/** A throttle verdict, carrying the wait only when the platform said how long. */
-function throttled(reason: string, retryAfterMs: number | undefined): ResponseVerdict {
-  return retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
-}
-
-/** Seconds or an HTTP date, per RFC 9110; undefined when absent or unreadable. */
-function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 function classify(response: ApiResponse): ResponseVerdict {
   const { status, headers } = response;
-  if (response.bodyInvalid) {
-    if (status >= 200 && status < 300) return { kind: 'retryable', reason: 'truncated body: a 2xx answer that is not valid JSON' };
-    if (status === 429) return throttled('HTTP 429 with a non-JSON body', retryAfterHeaderMs(headers['retry-after']));
-    if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} with a non-JSON body` };
-    return { kind: 'fatal', reason: `HTTP ${status} with a non-JSON body` };
-  }
+  if (response.bodyInvalid) return classifyInvalidBody(response);
   // The API itself always answers 200; anything else came from a gateway in front of it.
   if (status === 429) return throttled('HTTP 429 from the gateway', retryAfterHeaderMs(headers['retry-after']));
   if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} from the gateway` };
@@ -154,6 +136,7 @@ export function createTiktokAdsConnector(options: TiktokAdsConnectorOptions = {}
     api: `TikTok API for Business ${TIKTOK_API_VERSION} (report/integrated/get, BASIC, AUCTION_CAMPAIGN by stat_time_day)`,
     connectorVersion: '1.0.0',
     recordSchema: TiktokReportRowSchema,
+    purposes: [PURPOSE_ADVERTISER, PURPOSE_REPORT],
     authHeaders: (credential) => ({ 'Access-Token': credential }),
     firstRequest: advertiserInfoRequest,
     classify,

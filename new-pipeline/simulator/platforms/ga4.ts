@@ -187,9 +187,9 @@ export const simulatedGa4: SimulatedPlatform = {
   matches: (request) => request.method === 'POST' && RUN_REPORT_PATH.test(request.pathname),
   authorized: (request, token) => request.headers.authorization === `Bearer ${token}`,
   handle: (request, env) => runReport(RUN_REPORT_PATH.exec(request.pathname)![1]!, request, env),
-  throttled: (retryAfterSeconds) =>
+  throttled: (retryAfterMs) =>
     googleError(429, 'RESOURCE_EXHAUSTED', 'Exhausted concurrent requests quota.', [
-      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` },
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterMs / 1000}s` },
     ]),
   unauthorized: () =>
     googleError(

@@ -173,12 +173,13 @@ export function createSimulatedGoogleAds(options: SimulatedGoogleAdsOptions = {}
       const [, version, customerId] = SEARCH_STREAM_PATH.exec(request.pathname)!;
       return searchStream(version!, customerId!, request, env);
     },
-    throttled: (retryAfterSeconds) =>
+    throttled: (retryAfterMs) =>
       googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', [
         {
           errorCode: { quotaError: 'RESOURCE_EXHAUSTED' },
-          message: `Too many requests. Retry in ${retryAfterSeconds} seconds.`,
-          details: { quotaErrorDetails: { rateScope: 'ACCOUNT', rateName: 'Requests per account', retryDelay: `${retryAfterSeconds}s` } },
+          message: `Too many requests. Retry in ${retryAfterMs / 1000} seconds.`,
+          // A protobuf Duration: seconds, fractions allowed.
+          details: { quotaErrorDetails: { rateScope: 'ACCOUNT', rateName: 'Requests per account', retryDelay: `${retryAfterMs / 1000}s` } },
         },
       ]),
     unauthorized: () =>

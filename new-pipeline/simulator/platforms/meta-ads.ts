@@ -183,9 +183,9 @@ export const simulatedMetaAds: SimulatedPlatform = {
     if (insightsMatch) return insights(insightsMatch[1]!, request, env);
     return accountInfo(ACCOUNT_PATH.exec(request.pathname)![1]!, request, env);
   },
-  throttled(retryAfterSeconds) {
+  throttled(retryAfterMs) {
     // Meta reports the wait in whole minutes; 0 means "soon", and a client then backs off on its own.
-    const usage = { [BUSINESS_ID]: [{ type: 'ads_insights', call_count: 100, total_cputime: 34, total_time: 41, estimated_time_to_regain_access: Math.floor(retryAfterSeconds / 60) }] };
+    const usage = { [BUSINESS_ID]: [{ type: 'ads_insights', call_count: 100, total_cputime: 34, total_time: 41, estimated_time_to_regain_access: Math.floor(retryAfterMs / 60_000) }] };
     return graphError(
       400,
       { message: '(#80000) There have been too many calls from this ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting#ads-insights.', code: 80000, error_subcode: 2446079, is_transient: true },

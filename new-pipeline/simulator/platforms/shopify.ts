@@ -12,8 +12,8 @@
  * customer data is returned when the query asks for it, so tests can prove the connector's redaction.
  */
 import { randomUUID } from 'node:crypto';
-import { addDays, dayInTimeZone } from '../../../core/dates.js';
-import type { SimOrder } from '../world.js';
+import { addDays } from '../../../core/dates.js';
+import { zonedDay, type SimOrder } from '../world.js';
 import type { SimEnv, SimRequest, SimResponse, SimulatedPlatform } from '../types.js';
 
 const GRAPHQL_PATH = /^\/shops\/([a-z0-9][a-z0-9-]*)\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/;
@@ -53,8 +53,20 @@ function decodeCursor(cursor: string): number | undefined {
   }
 }
 
-/** Shopify writes DateTime to the second, in UTC. */
-const isoSeconds = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Shopify writes DateTime to the second, in UTC (the world's instants are whole seconds). */
+const isoSeconds = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+
+/** The index of the first order (of a day, in time order) created at or after `iso`; ISO instants in UTC order as text does. */
+function firstAtOrAfter(orders: readonly SimOrder[], iso: string): number {
+  let low = 0;
+  let high = orders.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (orders[middle]!.createdAt < iso) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 /** A Decimal as Shopify writes it: always with a fractional part (`100.0`, `12.3`). */
 const decimalText = (value: number) => (Number.isInteger(value) ? `${value}.0` : String(value));
@@ -144,19 +156,16 @@ function ordersConnection(shop: string, variables: Json, selection: Selection, e
   const afterIndex = after === null ? -1 : typeof after === 'string' ? decodeCursor(after) : undefined;
   if (afterIndex === undefined) return argumentError('Invalid cursor for current pagination sort.');
 
-  // Orders are generated per shop day; gather every local day the UTC range touches, then cut to the range by
-  // createdAt, which is what Shopify filters on. The day before is included too: the world spreads a day's orders
-  // over 24 hours, so on a 23-hour day (DST starts) its last orders are stamped early on the next local day.
+  // Orders are generated per shop day, each day in time order; gather every local day the UTC range touches, each
+  // cut to the range by createdAt (what Shopify filters on). The days follow each other, so the whole stays ordered.
   const { timeZone } = env.world.account('shopify', shop);
-  const lastDay = dayInTimeZone(new Date(range.to - 1), timeZone);
+  const lastDay = zonedDay(range.to - 1, timeZone);
+  const [fromIso, toIso] = [new Date(range.from).toISOString(), new Date(range.to).toISOString()];
   const all: SimOrder[] = [];
-  for (let day = addDays(dayInTimeZone(new Date(range.from), timeZone), -1); day <= lastDay; day = addDays(day, 1)) {
-    for (const order of env.world.orders(shop, day)) {
-      const at = Date.parse(isoSeconds(order.createdAt));
-      if (at >= range.from && at < range.to) all.push(order);
-    }
+  for (let day = zonedDay(range.from, timeZone); day <= lastDay; day = addDays(day, 1)) {
+    const orders = env.world.orders(shop, day);
+    all.push(...orders.slice(firstAtOrAfter(orders, fromIso), firstAtOrAfter(orders, toIso)));
   }
-  all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 
   const start = afterIndex + 1;
   const page = all.slice(start, start + (first as number));
@@ -207,10 +216,10 @@ export const simulatedShopify: SimulatedPlatform = {
   matches: (request) => request.method === 'POST' && GRAPHQL_PATH.test(request.pathname),
   authorized: (request, token) => request.headers['x-shopify-access-token'] === token,
   handle,
-  throttled(retryAfterSeconds) {
+  throttled(retryAfterMs) {
     // Shopify says how long only through the cost block: (requested − available) / restoreRate. The numbers are
     // chosen so that arithmetic gives the wait the simulator decided; long waits report a slower restore.
-    const seconds = Math.max(1, retryAfterSeconds);
+    const seconds = retryAfterMs / 1000;
     const requested = TYPICAL_REQUESTED_COST;
     const restoreRate = seconds * RESTORE_RATE <= requested ? RESTORE_RATE : requested / seconds;
     const currentlyAvailable = requested - seconds * restoreRate;

@@ -1,76 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { BoscoError } from '../../../core/errors.js';
 import { createGa4Connector, GA4_API_VERSION, GA4_DIMENSIONS, GA4_METRICS, ga4Connector, type Ga4ReportRow } from '../../../new-pipeline/connectors/ga4/ga4-connector.js';
-import type { AccountFacts, ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
+import type { ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { simulatedGa4 } from '../../../new-pipeline/simulator/platforms/ga4.js';
-import type { SimEnv, SimFaults, SimRequest, SimResponse } from '../../../new-pipeline/simulator/types.js';
-import { SimWorld } from '../../../new-pipeline/simulator/world.js';
+import type { SimEnv } from '../../../new-pipeline/simulator/types.js';
+import { envFactory, expectPayloadInvalid, runPartition, sendTo, sum, toApiResponse, toSimRequest } from './sim-harness.js';
 
 const TOKEN = 'ya29.ga4-test-token';
 const PROPERTY = '312345678';
 const DATE = '2026-11-22';
 
-function envFactory(options: { faults?: SimFaults; pullsBefore?: number } = {}): SimEnv {
-  return { world: new SimWorld(), faults: options.faults ?? {}, pullsBefore: () => options.pullsBefore ?? 0 };
-}
-
 function contextFor(accountId = PROPERTY, date = DATE): FetchContext {
   return { account: { clientId: 'client-1', platform: 'ga4', accountId }, date };
 }
 
-/** The connector's request as the simulator's HTTP server would hand it to the route. */
-function toSimRequest(request: ApiRequest, headers: Record<string, string>): SimRequest {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).map(([key, value]) => [key.toLowerCase(), value]));
-  return { method: request.method, pathname: request.path, query: new URLSearchParams(request.query), headers: lower, body: JSON.parse(JSON.stringify(request.body ?? null)) };
-}
+const send = (connector: Connector<Ga4ReportRow>, request: ApiRequest, env: SimEnv) => sendTo(simulatedGa4, connector, request, env, TOKEN);
+const fetchPartition = (connector: Connector<Ga4ReportRow>, env: SimEnv, context = contextFor()) => runPartition(connector, (request) => send(connector, request, env), context);
 
-/** The route's answer as the connector sees it after the wire: JSON text parsed back, headers lower-cased. */
-function toApiResponse(answer: SimResponse): ApiResponse {
-  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { status: answer.status, headers, body: JSON.parse(JSON.stringify(answer.body)) };
-}
-
-function send(connector: Connector<Ga4ReportRow>, request: ApiRequest, env: SimEnv): ApiResponse {
-  return toApiResponse(simulatedGa4.handle(toSimRequest(request, connector.authHeaders(TOKEN)), env));
-}
-
-/** Runs firstRequest → route → classify → parse until the connector asks for nothing more. */
-function fetchPartition(connector: Connector<Ga4ReportRow>, env: SimEnv, context = contextFor()) {
-  const records: Ga4ReportRow[] = [];
-  const requests: ApiRequest[] = [];
-  const unknownFields = new Set<string>();
-  let account: AccountFacts = {};
-  let request: ApiRequest | undefined = connector.firstRequest(context);
-  while (request) {
-    requests.push(request);
-    const response = send(connector, request, env);
-    expect(connector.classify(response)).toEqual({ kind: 'ok' });
-    const page = connector.parse(response.body, context, request);
-    records.push(...page.records);
-    page.unknownFields.forEach((field) => unknownFields.add(field));
-    account = { ...account, ...page.account };
-    request = page.next;
-  }
-  return { records, requests, account, unknownFields: [...unknownFields] };
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const bodyOf = (request: ApiRequest) => request.body as { limit: string; offset: string; dateRanges: unknown; dimensions: unknown; metrics: unknown };
 
 function googleErrorResponse(status: number, canonical: string, options: { headers?: Record<string, string>; details?: unknown[] } = {}): ApiResponse {
   return { status, headers: options.headers ?? {}, body: { error: { code: status, message: `simulated ${canonical}`, status: canonical, ...(options.details ? { details: options.details } : {}) } } };
-}
-
-function expectPayloadInvalid(run: () => unknown, path: string) {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BoscoError);
-    expect((error as BoscoError).code).toBe('PAYLOAD_INVALID');
-    expect((error as BoscoError).message).toContain(path);
-    return;
-  }
-  throw new Error(`expected PAYLOAD_INVALID naming ${path}`);
 }
 
 describe('GA4 connector against the simulated Data API', () => {
@@ -185,7 +134,7 @@ describe('GA4 classify', () => {
   });
 
   it("reads the simulator's own quota answer as throttled, waiting its RetryInfo delay", () => {
-    const verdict = connector.classify(toApiResponse(simulatedGa4.throttled(3)));
+    const verdict = connector.classify(toApiResponse(simulatedGa4.throttled(3_000)));
     expect(verdict).toMatchObject({ kind: 'throttled', retryAfterMs: 3_000 });
     expect(verdict.kind === 'throttled' && verdict.reason).toContain('RESOURCE_EXHAUSTED');
   });

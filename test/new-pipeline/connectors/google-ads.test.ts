@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BoscoError } from '../../../core/errors.js';
 import { GOOGLE_ADS_API_VERSION, googleAdsConnector, type GoogleAdsRow } from '../../../new-pipeline/connectors/google-ads/google-ads-connector.js';
-import type { AccountFacts, ApiRequest, ApiResponse, FetchContext } from '../../../new-pipeline/connectors/types.js';
+import type { ApiRequest, ApiResponse, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { createSimulatedGoogleAds, simulatedGoogleAds } from '../../../new-pipeline/simulator/platforms/google-ads.js';
-import type { SimEnv, SimFaults, SimRequest, SimResponse, SimulatedPlatform } from '../../../new-pipeline/simulator/types.js';
-import { SimWorld } from '../../../new-pipeline/simulator/world.js';
+import type { SimEnv, SimulatedPlatform } from '../../../new-pipeline/simulator/types.js';
+import { envFactory, expectPayloadInvalid, runPartition, sendTo, sum, toApiResponse, toSimRequest } from './sim-harness.js';
 
 const TOKEN = 'ya29.google-ads-test-token';
 const CREDENTIAL = `${TOKEN}|dev-token-123`;
@@ -12,57 +11,19 @@ const CUSTOMER = '1234567890';
 const DATE = '2026-11-22';
 const connector = googleAdsConnector;
 
-function envFactory(options: { faults?: SimFaults; pullsBefore?: number } = {}): SimEnv {
-  return { world: new SimWorld(), faults: options.faults ?? {}, pullsBefore: () => options.pullsBefore ?? 0 };
-}
-
 function contextFor(accountId = CUSTOMER, date = DATE): FetchContext {
   return { account: { clientId: 'client-1', platform: 'google_ads', accountId }, date };
 }
 
-/** The connector's request as the simulator's HTTP server would hand it to the route. */
-function toSimRequest(request: ApiRequest, headers: Record<string, string>): SimRequest {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).map(([key, value]) => [key.toLowerCase(), value]));
-  return { method: request.method, pathname: request.path, query: new URLSearchParams(request.query), headers: lower, body: request.body };
-}
-
-/** The route's answer as the connector sees it after the wire: JSON text parsed back, headers lower-cased. */
-function toApiResponse(answer: SimResponse): ApiResponse {
-  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { status: answer.status, headers, body: JSON.parse(JSON.stringify(answer.body)) };
-}
-
-function send(request: ApiRequest, env: SimEnv, route: SimulatedPlatform = simulatedGoogleAds): ApiResponse {
-  return toApiResponse(route.handle(toSimRequest(request, connector.authHeaders(CREDENTIAL)), env));
-}
-
-/** Runs firstRequest → route → classify → parse until the connector asks for nothing more. */
-function fetchPartition(env: SimEnv, options: { route?: SimulatedPlatform; context?: FetchContext } = {}) {
-  const context = options.context ?? contextFor();
-  const records: GoogleAdsRow[] = [];
-  const requests: ApiRequest[] = [];
-  const unknownFields = new Set<string>();
-  let account: AccountFacts = {};
-  let request: ApiRequest | undefined = connector.firstRequest(context);
-  while (request) {
-    requests.push(request);
-    const response = send(request, env, options.route);
-    expect(connector.classify(response)).toEqual({ kind: 'ok' });
-    const page = connector.parse(response.body, context, request);
-    records.push(...page.records);
-    page.unknownFields.forEach((field) => unknownFields.add(field));
-    account = { ...account, ...page.account };
-    request = page.next;
-  }
-  return { records, requests, account, unknownFields: [...unknownFields] };
-}
+const send = (request: ApiRequest, env: SimEnv, route: SimulatedPlatform = simulatedGoogleAds) => sendTo(route, connector, request, env, CREDENTIAL);
+const fetchPartition = (env: SimEnv, options: { route?: SimulatedPlatform; context?: FetchContext } = {}) =>
+  runPartition(connector, (request) => send(request, env, options.route), options.context ?? contextFor());
 
 /** The day's stream body straight from the route, for tests that edit it before parsing. */
 function streamBody(env = envFactory()): Array<{ results?: Array<Record<string, Record<string, unknown>>> }> {
   return send(connector.firstRequest(contextFor()), env).body as Array<{ results?: Array<Record<string, Record<string, unknown>>> }>;
 }
 
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /** A Google error body, optionally with a GoogleAdsFailure of one error and extra details. */
 function googleErrorResponse(status: number, canonical: string, options: { errorCode?: Record<string, string>; headers?: Record<string, string>; details?: unknown[] } = {}): ApiResponse {
@@ -70,18 +31,6 @@ function googleErrorResponse(status: number, canonical: string, options: { error
     ? [{ '@type': `type.googleapis.com/google.ads.googleads.${GOOGLE_ADS_API_VERSION}.errors.GoogleAdsFailure`, errors: [{ errorCode: options.errorCode, message: 'simulated' }], requestId: 'req-1' }]
     : [];
   return { status, headers: options.headers ?? {}, body: { error: { code: status, message: `simulated ${canonical}`, status: canonical, details: [...failure, ...(options.details ?? [])] } } };
-}
-
-function expectPayloadInvalid(run: () => unknown, path: string) {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BoscoError);
-    expect((error as BoscoError).code).toBe('PAYLOAD_INVALID');
-    expect((error as BoscoError).message).toContain(path);
-    return;
-  }
-  throw new Error(`expected PAYLOAD_INVALID naming ${path}`);
 }
 
 describe('Google Ads connector against the simulated searchStream', () => {
@@ -212,7 +161,7 @@ describe('Google Ads classify', () => {
   });
 
   it("reads the simulator's own quota answer, waiting the quotaErrorDetails retryDelay", () => {
-    const verdict = connector.classify(toApiResponse(simulatedGoogleAds.throttled(30)));
+    const verdict = connector.classify(toApiResponse(simulatedGoogleAds.throttled(30_000)));
     expect(verdict).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
     expect(verdict.kind === 'throttled' && verdict.reason).toContain('quotaError: RESOURCE_EXHAUSTED');
   });

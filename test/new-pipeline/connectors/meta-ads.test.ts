@@ -1,76 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { BoscoError } from '../../../core/errors.js';
 import { createMetaAdsConnector, META_API_VERSION, metaAdsConnector, type MetaInsightsRow } from '../../../new-pipeline/connectors/meta-ads/meta-ads-connector.js';
-import type { AccountFacts, ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
+import type { ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { simulatedMetaAds } from '../../../new-pipeline/simulator/platforms/meta-ads.js';
-import type { SimEnv, SimFaults, SimRequest, SimResponse } from '../../../new-pipeline/simulator/types.js';
-import { SimWorld } from '../../../new-pipeline/simulator/world.js';
+import type { SimEnv } from '../../../new-pipeline/simulator/types.js';
+import { envFactory, expectPayloadInvalid, runPartition, sendTo, sum, toApiResponse, toSimRequest } from './sim-harness.js';
 
 const TOKEN = 'meta-test-token';
 const ACCOUNT = '120000000000000001';
 const DATE = '2026-11-22';
 
-function envFactory(options: { faults?: SimFaults; pullsBefore?: number } = {}): SimEnv {
-  return { world: new SimWorld(), faults: options.faults ?? {}, pullsBefore: () => options.pullsBefore ?? 0 };
-}
-
 function contextFor(accountId = ACCOUNT, date = DATE): FetchContext {
   return { account: { clientId: 'client-1', platform: 'meta_ads', accountId }, date };
 }
 
-/** The connector's request as the simulator's HTTP server would hand it to the route. */
-function toSimRequest(request: ApiRequest, headers: Record<string, string>): SimRequest {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).map(([key, value]) => [key.toLowerCase(), value]));
-  return { method: request.method, pathname: request.path, query: new URLSearchParams(request.query), headers: lower, body: request.body };
-}
+const send = (connector: Connector<MetaInsightsRow>, request: ApiRequest, env: SimEnv) => sendTo(simulatedMetaAds, connector, request, env, TOKEN);
+const fetchPartition = (connector: Connector<MetaInsightsRow>, env: SimEnv, context = contextFor()) => runPartition(connector, (request) => send(connector, request, env), context);
 
-/** The route's answer as the connector sees it after the wire: JSON text parsed back, headers lower-cased. */
-function toApiResponse(answer: SimResponse): ApiResponse {
-  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { status: answer.status, headers, body: JSON.parse(JSON.stringify(answer.body)) };
-}
-
-function send(connector: Connector<MetaInsightsRow>, request: ApiRequest, env: SimEnv): ApiResponse {
-  return toApiResponse(simulatedMetaAds.handle(toSimRequest(request, connector.authHeaders(TOKEN)), env));
-}
-
-/** Runs firstRequest → route → classify → parse until the connector asks for nothing more. */
-function fetchPartition(connector: Connector<MetaInsightsRow>, env: SimEnv, context = contextFor()) {
-  const records: MetaInsightsRow[] = [];
-  const requests: ApiRequest[] = [];
-  const unknownFields = new Set<string>();
-  let account: AccountFacts = {};
-  let request: ApiRequest | undefined = connector.firstRequest(context);
-  while (request) {
-    requests.push(request);
-    const response = send(connector, request, env);
-    expect(connector.classify(response)).toEqual({ kind: 'ok' });
-    const page = connector.parse(response.body, context, request);
-    records.push(...page.records);
-    page.unknownFields.forEach((field) => unknownFields.add(field));
-    account = { ...account, ...page.account };
-    request = page.next;
-  }
-  return { records, requests, account, unknownFields: [...unknownFields] };
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const actionValue = (entries: MetaInsightsRow['actions'], type: string) => Number(entries?.find((entry) => entry.action_type === type)?.value ?? 0);
 
 function graphErrorResponse(status: number, code: number, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): ApiResponse {
   return { status, headers, body: { error: { message: `(#${code}) simulated`, type: 'OAuthException', code, fbtrace_id: 'AbCdEf', ...extra } } };
-}
-
-function expectPayloadInvalid(run: () => unknown, path: string) {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BoscoError);
-    expect((error as BoscoError).code).toBe('PAYLOAD_INVALID');
-    expect((error as BoscoError).message).toContain(path);
-    return;
-  }
-  throw new Error(`expected PAYLOAD_INVALID naming ${path}`);
 }
 
 describe('Meta Ads connector against the simulated Marketing API', () => {
@@ -170,7 +119,7 @@ describe('Meta Ads classify', () => {
   });
 
   it("reads the simulator's own throttle answer as throttled", () => {
-    const verdict = connector.classify(toApiResponse(simulatedMetaAds.throttled(120)));
+    const verdict = connector.classify(toApiResponse(simulatedMetaAds.throttled(120_000)));
     expect(verdict).toMatchObject({ kind: 'throttled', retryAfterMs: 120_000 });
     expect(verdict.kind === 'throttled' && verdict.reason).toContain('80000');
   });

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dayInTimeZone } from '../../../core/dates.js';
 import { BoscoError } from '../../../core/errors.js';
 import { createShopifyConnector, SHOPIFY_API_VERSION, shopifyConnector, type ShopifyOrderRecord } from '../../../new-pipeline/connectors/shopify/shopify-connector.js';
+import { DEFAULT_BASE_URLS } from '../../../new-pipeline/connectors/index.js';
 import { ORDERS_QUERY } from '../../../new-pipeline/connectors/shopify/shopify-query.js';
-import type { AccountFacts, ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
+import type { ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { simulatedShopify } from '../../../new-pipeline/simulator/platforms/shopify.js';
-import type { SimEnv, SimFaults, SimRequest, SimResponse } from '../../../new-pipeline/simulator/types.js';
+import type { SimEnv, SimRequest } from '../../../new-pipeline/simulator/types.js';
 import { SimWorld, type SimOrder } from '../../../new-pipeline/simulator/world.js';
+import { envFactory, expectPayloadInvalid, runPartition, sum, toApiResponse, toSimRequest } from './sim-harness.js';
 
 const TOKEN = 'shpat_test_token';
 const DATE = '2026-11-22';
-
-function envFactory(options: { faults?: SimFaults } = {}): SimEnv {
-  return { world: new SimWorld(), faults: options.faults ?? {}, pullsBefore: () => 0 };
-}
 
 /** The first `shop-<n>` whose simulated time zone is `timeZone`: the world assigns zones by hashing the name. */
 function shopIn(timeZone: string): string {
@@ -30,56 +27,21 @@ function contextFor(shop: string, date = DATE): FetchContext {
   return { account: { clientId: 'client-1', platform: 'shopify', accountId: shop }, date };
 }
 
-/** The connector's request as the simulator's HTTP server hands it to the route: JSON over the wire, headers lower-cased. */
-function toSimRequest(request: ApiRequest, headers: Record<string, string>): SimRequest {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).map(([key, value]) => [key.toLowerCase(), value]));
-  return { method: request.method, pathname: request.path, query: new URLSearchParams(request.query), headers: lower, body: JSON.parse(JSON.stringify(request.body ?? null)) };
-}
+/** The simulator's base URL: no `{shop}` in it, so shops are addressed by path. */
+const SIM_URL = 'http://127.0.0.1:4010';
 
-function toApiResponse(answer: SimResponse): ApiResponse {
-  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { status: answer.status, headers, body: JSON.parse(JSON.stringify(answer.body)) };
-}
+/** The path the simulator sees for `shop`: its base URL has no `{shop}`, so the shop is a path prefix. */
+const simPath = (request: ApiRequest, shop: string) => new URL(shopifyConnector.accountBaseUrl!(SIM_URL, shop) + request.path).pathname;
 
-function send(connector: Connector<ShopifyOrderRecord>, request: ApiRequest, env: SimEnv, token = TOKEN): ApiResponse {
-  const simRequest = toSimRequest(request, connector.authHeaders(token));
+function send(connector: Connector<ShopifyOrderRecord>, request: ApiRequest, env: SimEnv, shop: string, token = TOKEN): ApiResponse {
+  const simRequest = toSimRequest(request, connector.authHeaders(token), simPath(request, shop));
   expect(simulatedShopify.matches(simRequest)).toBe(true);
   if (!simulatedShopify.authorized(simRequest, TOKEN)) return toApiResponse(simulatedShopify.unauthorized());
   return toApiResponse(simulatedShopify.handle(simRequest, env));
 }
 
-/** Runs firstRequest → route → classify → parse until the connector asks for nothing more. */
-function fetchPartition(connector: Connector<ShopifyOrderRecord>, env: SimEnv, context: FetchContext) {
-  const records: ShopifyOrderRecord[] = [];
-  const requests: ApiRequest[] = [];
-  const bodies: unknown[] = [];
-  const unknownFields = new Set<string>();
-  let account: AccountFacts = {};
-  let request: ApiRequest | undefined = connector.firstRequest(context);
-  while (request) {
-    requests.push(request);
-    const response = send(connector, request, env);
-    expect(connector.classify(response)).toEqual({ kind: 'ok' });
-    bodies.push(response.body);
-    const page = connector.parse(response.body, context, request);
-    records.push(...page.records);
-    page.unknownFields.forEach((field) => unknownFields.add(field));
-    account = { ...account, ...page.account };
-    request = page.next;
-  }
-  return { records, requests, bodies, account, unknownFields: [...unknownFields] };
-}
-
-/**
- * The orders whose createdAt falls on `date` on the shop's clock. On ordinary days this is exactly
- * `world.orders(shop, date)`; on a 23-hour day the world stamps its last hour's orders on the next local day.
- */
-function ordersOnShopDay(world: SimWorld, shop: string, date: string): SimOrder[] {
-  const { timeZone } = world.account('shopify', shop);
-  return [...world.orders(shop, addDays(date, -1)), ...world.orders(shop, date)].filter((order) => dayInTimeZone(new Date(order.createdAt), timeZone) === date);
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const fetchPartition = (connector: Connector<ShopifyOrderRecord>, env: SimEnv, context: FetchContext) =>
+  runPartition(connector, (request) => send(connector, request, env, context.account.accountId), context);
 const variablesOf = (request: ApiRequest) => (request.body as { variables: Record<string, unknown> }).variables;
 
 /** Every piece of personal data the simulated orders carry: none of it may survive redaction. */
@@ -91,18 +53,6 @@ function expectNoPersonalData(json: string, orders: SimOrder[]) {
   for (const value of personalStrings(orders)) expect(json).not.toContain(value);
   for (const key of ['"email"', '"phone"', '"firstName"', '"lastName"', '"address1"', '"shippingAddress"', '"defaultAddress"', '"customer"']) expect(json).not.toContain(key);
   expect(json).not.toMatch(/@example\.com/);
-}
-
-function expectPayloadInvalid(run: () => unknown, path: string) {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BoscoError);
-    expect((error as BoscoError).code).toBe('PAYLOAD_INVALID');
-    expect((error as BoscoError).message).toContain(path);
-    return;
-  }
-  throw new Error(`expected PAYLOAD_INVALID naming ${path}`);
 }
 
 /** A hand-made orders page, as the API would send it, for a shop in `timeZone`. */
@@ -126,22 +76,27 @@ function ordersRequestFor(connector: Connector<ShopifyOrderRecord>, context: Fet
 }
 
 describe('Shopify connector against the simulated Admin GraphQL API', () => {
-  it('posts GraphQL to the versioned endpoint with the shop as a path prefix and the token in X-Shopify-Access-Token', () => {
+  it('posts GraphQL to the versioned endpoint with the token in X-Shopify-Access-Token', () => {
     const request = shopifyConnector.firstRequest(contextFor('acme-store'));
-    expect(request).toMatchObject({ method: 'POST', path: `/shops/acme-store/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, purpose: 'shop' });
+    expect(request).toMatchObject({ method: 'POST', path: `/admin/api/${SHOPIFY_API_VERSION}/graphql.json`, purpose: 'shop' });
     expect((request.body as { query: string }).query).toMatch(/shop\s*\{\s*ianaTimezone currencyCode\s*\}/);
     expect(shopifyConnector.authHeaders('secret')).toEqual({ 'X-Shopify-Access-Token': 'secret' });
     expect(shopifyConnector.api).toContain(`Admin GraphQL API ${SHOPIFY_API_VERSION}`);
   });
 
-  it('addresses a real shop by host when the base URL is https://{shop}.myshopify.com', () => {
-    const connector = createShopifyConnector({ shopAddressing: 'shop-host' });
-    expect(connector.firstRequest(contextFor('acme-store')).path).toBe(`/admin/api/${SHOPIFY_API_VERSION}/graphql.json`);
+  it('addresses a real shop by its own host: the default base URL is https://{shop}.myshopify.com', () => {
+    expect(DEFAULT_BASE_URLS.shopify).toBe('https://{shop}.myshopify.com');
+    expect(shopifyConnector.accountBaseUrl!(DEFAULT_BASE_URLS.shopify, 'acme-store')).toBe('https://acme-store.myshopify.com');
+  });
+
+  it('addresses shops by path when the base URL is one host for every shop, as the simulator is', () => {
+    expect(shopifyConnector.accountBaseUrl!(`${SIM_URL}/`, 'acme-store')).toBe(`${SIM_URL}/shops/acme-store`);
+    expect(shopifyConnector.accountBaseUrl!(`${SIM_URL}/shops/{shop}`, 'acme-store')).toBe(`${SIM_URL}/shops/acme-store`);
   });
 
   it('accepts the account as a myshopify.com domain and rejects one that is not a shop name', () => {
-    expect(shopifyConnector.firstRequest(contextFor('Acme-Store.myshopify.com')).path).toBe(`/shops/acme-store/admin/api/${SHOPIFY_API_VERSION}/graphql.json`);
-    expect(() => shopifyConnector.firstRequest(contextFor('../admin'))).toThrow(BoscoError);
+    expect(shopifyConnector.accountBaseUrl!(DEFAULT_BASE_URLS.shopify, 'Acme-Store.myshopify.com')).toBe('https://acme-store.myshopify.com');
+    expect(() => shopifyConnector.accountBaseUrl!(SIM_URL, '../admin')).toThrow(BoscoError);
   });
 
   it('pulls every order of the day across small pages: count, ids and revenue match the ground truth', () => {
@@ -199,7 +154,7 @@ describe('Shopify connector against the simulated Admin GraphQL API', () => {
     [LOS_ANGELES, '2026-11-01'],
   ])('gives every order of %s on %s that day as shop_date, matching the ground truth', (shop, date) => {
     const env = envFactory();
-    const truth = ordersOnShopDay(env.world, shop, date);
+    const truth = env.world.orders(shop, date);
     const { records } = fetchPartition(createShopifyConnector({ pageSize: 40 }), env, contextFor(shop, date));
     expect(records).toHaveLength(truth.length);
     expect(records.every((r) => r.shop_date === date)).toBe(true);
@@ -289,7 +244,7 @@ describe('Shopify personal data', () => {
       query: ORDERS_QUERY.replace('name\n', 'name\n        email\n        customer { email firstName lastName phone defaultAddress { address1 city zip } }\n        shippingAddress { name address1 zip }\n'),
       variables: variablesOf(greedy),
     };
-    const response = send(shopifyConnector, greedy, env);
+    const response = send(shopifyConnector, greedy, env, BERLIN);
     const truth = env.world.orders(BERLIN, DATE).slice(0, 150);
     const raw = JSON.stringify(response.body);
     expect(raw).toContain(truth[0]!.customer.email);
@@ -341,8 +296,9 @@ describe('Shopify classify', () => {
   });
 
   it('reads the simulator\'s own throttle answer as the wait it was given', () => {
-    expect(connector.classify(toApiResponse(simulatedShopify.throttled(3)))).toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
-    expect(connector.classify(toApiResponse(simulatedShopify.throttled(30)))).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
+    expect(connector.classify(toApiResponse(simulatedShopify.throttled(3_000)))).toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
+    expect(connector.classify(toApiResponse(simulatedShopify.throttled(30_000)))).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
+    expect(connector.classify(toApiResponse(simulatedShopify.throttled(40)))).toMatchObject({ kind: 'throttled', retryAfterMs: 40 });
   });
 
   it('treats HTTP 429 as throttled for as long as Retry-After says', () => {
@@ -378,7 +334,7 @@ describe('Shopify classify', () => {
     const context = contextFor(BERLIN);
     const request = ordersRequestFor(shopifyConnector, context, 'Europe/Berlin');
     request.body = { ...(request.body as object), variables: { ...variablesOf(request), first: 250 } };
-    const verdict = connector.classify(send(shopifyConnector, request, envFactory()));
+    const verdict = connector.classify(send(shopifyConnector, request, envFactory(), BERLIN));
     expect(verdict.kind === 'fatal' && verdict.reason).toContain('MAX_COST_EXCEEDED');
   });
 
@@ -408,9 +364,9 @@ describe('Shopify schema drift and auth', () => {
 
   it('is unauthorized with a wrong token, and the 401 is fatal', () => {
     const request = shopifyConnector.firstRequest(contextFor(BERLIN));
-    expect(simulatedShopify.authorized(toSimRequest(request, shopifyConnector.authHeaders('shpat_wrong')), TOKEN)).toBe(false);
-    expect(simulatedShopify.authorized(toSimRequest(request, shopifyConnector.authHeaders(TOKEN)), TOKEN)).toBe(true);
-    const response = send(shopifyConnector, request, envFactory(), 'shpat_wrong');
+    expect(simulatedShopify.authorized(toSimRequest(request, shopifyConnector.authHeaders('shpat_wrong'), simPath(request, BERLIN)), TOKEN)).toBe(false);
+    expect(simulatedShopify.authorized(toSimRequest(request, shopifyConnector.authHeaders(TOKEN), simPath(request, BERLIN)), TOKEN)).toBe(true);
+    const response = send(shopifyConnector, request, envFactory(), BERLIN, 'shpat_wrong');
     expect(response.status).toBe(401);
     expect(shopifyConnector.classify(response).kind).toBe('fatal');
   });

@@ -1,77 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { BoscoError } from '../../../core/errors.js';
 import { createTiktokAdsConnector, TIKTOK_API_VERSION, tiktokAdsConnector, type TiktokReportRow } from '../../../new-pipeline/connectors/tiktok-ads/tiktok-ads-connector.js';
-import type { AccountFacts, ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
+import type { ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { simulatedTiktokAds } from '../../../new-pipeline/simulator/platforms/tiktok-ads.js';
-import type { SimEnv, SimFaults, SimRequest, SimResponse } from '../../../new-pipeline/simulator/types.js';
-import { SimWorld } from '../../../new-pipeline/simulator/world.js';
+import type { SimEnv } from '../../../new-pipeline/simulator/types.js';
+import { envFactory, expectPayloadInvalid, runPartition, sendTo, sum, toApiResponse, toSimRequest } from './sim-harness.js';
 
 const TOKEN = 'tiktok-test-token';
 const ADVERTISER = '987654321012345';
 const LONG_ID_ADVERTISER = '7000000000000000002';
 const DATE = '2026-11-22';
 
-function envFactory(options: { faults?: SimFaults; pullsBefore?: number } = {}): SimEnv {
-  return { world: new SimWorld(), faults: options.faults ?? {}, pullsBefore: () => options.pullsBefore ?? 0 };
-}
-
 function contextFor(accountId = ADVERTISER, date = DATE): FetchContext {
   return { account: { clientId: 'client-1', platform: 'tiktok_ads', accountId }, date };
 }
 
-/** The connector's request as the simulator's HTTP server would hand it to the route. */
-function toSimRequest(request: ApiRequest, headers: Record<string, string>): SimRequest {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, ...headers }).map(([key, value]) => [key.toLowerCase(), value]));
-  return { method: request.method, pathname: request.path, query: new URLSearchParams(request.query), headers: lower, body: request.body };
-}
+const send = (connector: Connector<TiktokReportRow>, request: ApiRequest, env: SimEnv) => sendTo(simulatedTiktokAds, connector, request, env, TOKEN);
+const fetchPartition = (connector: Connector<TiktokReportRow>, env: SimEnv, context = contextFor()) => runPartition(connector, (request) => send(connector, request, env), context);
 
-/** The route's answer as the connector sees it after the wire: JSON text parsed back, headers lower-cased. */
-function toApiResponse(answer: SimResponse): ApiResponse {
-  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
-  return { status: answer.status, headers, body: JSON.parse(JSON.stringify(answer.body)) };
-}
-
-function send(connector: Connector<TiktokReportRow>, request: ApiRequest, env: SimEnv): ApiResponse {
-  return toApiResponse(simulatedTiktokAds.handle(toSimRequest(request, connector.authHeaders(TOKEN)), env));
-}
-
-/** Runs firstRequest → route → classify → parse until the connector asks for nothing more. */
-function fetchPartition(connector: Connector<TiktokReportRow>, env: SimEnv, context = contextFor()) {
-  const records: TiktokReportRow[] = [];
-  const requests: ApiRequest[] = [];
-  const unknownFields = new Set<string>();
-  let account: AccountFacts = {};
-  let request: ApiRequest | undefined = connector.firstRequest(context);
-  while (request) {
-    requests.push(request);
-    const response = send(connector, request, env);
-    expect(connector.classify(response)).toEqual({ kind: 'ok' });
-    const page = connector.parse(response.body, context, request);
-    records.push(...page.records);
-    page.unknownFields.forEach((field) => unknownFields.add(field));
-    account = { ...account, ...page.account };
-    request = page.next;
-  }
-  return { records, requests, account, unknownFields: [...unknownFields] };
-}
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /** TikTok's envelope with a non-zero code, always on HTTP 200. */
 function tiktokError(code: number, message = 'simulated'): ApiResponse {
   return { status: 200, headers: {}, body: { code, message, request_id: '20261122000000ABCDEF', data: {} } };
-}
-
-function expectPayloadInvalid(run: () => unknown, path: string) {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BoscoError);
-    expect((error as BoscoError).code).toBe('PAYLOAD_INVALID');
-    expect((error as BoscoError).message).toContain(path);
-    return;
-  }
-  throw new Error(`expected PAYLOAD_INVALID naming ${path}`);
 }
 
 describe('TikTok Ads connector against the simulated API for Business', () => {
@@ -153,7 +102,7 @@ describe('TikTok Ads classify reads the code in the body', () => {
   });
 
   it('treats HTTP 200 with code 40100 (QPS limit) as throttled', () => {
-    const verdict = connector.classify(toApiResponse(simulatedTiktokAds.throttled(1)));
+    const verdict = connector.classify(toApiResponse(simulatedTiktokAds.throttled(1_000)));
     expect(verdict.kind).toBe('throttled');
     expect(verdict.kind === 'throttled' && verdict.reason).toContain('40100');
   });

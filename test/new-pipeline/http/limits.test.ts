@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CircuitBreaker } from '../../../new-pipeline/http/circuit-breaker.js';
-import { RetryBudget } from '../../../new-pipeline/http/platform-client.js';
+import { PacedQueue } from '../../../new-pipeline/http/paced-queue.js';
+import { DEFAULT_LIMITS, platformLimits, RetryBudget } from '../../../new-pipeline/http/platform-client.js';
 import { TokenBucket } from '../../../new-pipeline/http/token-bucket.js';
 
 describe('token bucket', () => {
@@ -82,5 +83,47 @@ describe('backoff and retry budget', () => {
     budget.recordCall();
     budget.recordCall();
     expect(budget.tryTake()).toBe(true);
+  });
+});
+
+describe('paced queue', () => {
+  /** A clock the test moves: `sleep` advances it, so the queue's pacing is exact and instant. */
+  function fakeClock() {
+    let now = 0;
+    return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  }
+
+  it('hands out turns at the bucket\'s rate, the highest priority first and equals in arrival order', async () => {
+    const clock = fakeClock();
+    const queue = new PacedQueue(new TokenBucket(10, 1, 0), clock.now, clock.sleep);
+    const order: string[] = [];
+    const turns = [
+      ['a', 0],
+      ['b', 0],
+      ['c', 5],
+      ['d', 1],
+    ].map(([name, priority]) => queue.take(priority as number).then(() => order.push(name as string)));
+    await Promise.all(turns);
+    // The first turn is due at once and goes to the first caller; the rest follow 100 ms apart, by priority.
+    expect(order).toEqual(['a', 'c', 'd', 'b']);
+    expect(clock.now()).toBe(300);
+  });
+
+  it('holds every waiting caller when the platform asks for a pause', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(10, 1, 0);
+    const queue = new PacedQueue(bucket, clock.now, clock.sleep);
+    await queue.take(0);
+    bucket.pauseUntil(5_000, clock.now());
+    await queue.take(0);
+    expect(clock.now()).toBeGreaterThanOrEqual(5_000);
+  });
+});
+
+describe('platform limits', () => {
+  it('raises the in-flight cap with a configured rate, so that a higher rate is not held back by it', () => {
+    expect(platformLimits('shopify', { requestsPerSecond: 700 }).concurrency).toBe(350);
+    expect(platformLimits('google_ads').concurrency).toBe(DEFAULT_LIMITS.google_ads.concurrency);
+    expect(platformLimits('shopify', { requestsPerSecond: 700, concurrency: 4 }).concurrency).toBe(4);
   });
 });
