@@ -1,12 +1,14 @@
 // `npm run bench`: times `bosco reconcile` against a hand-written DuckDB FULL OUTER JOIN on the same generated
 // tables, in the same run, and reports the ratio and each side's peak RSS. See README § Benchmark.
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { median, runChild, type ChildRun } from './child.js';
 import { BENCH_DATE, BENCH_METRICS, ensureDataset, type Planted } from './generate.js';
+import { runIngestBench } from './ingest.js';
+import { runLoadBench } from './pipeline-load.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = join(BENCH_DIR, '.data');
@@ -16,41 +18,6 @@ const TARGET_RATIO = 1.3;
 /** Both sides get the engine's default memory limit and every core, set explicitly so they surely match. */
 const MEMORY_LIMIT = '1GB';
 const THREADS = availableParallelism();
-
-interface ChildRun {
-  ms: number;
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  peakRssMb: number;
-}
-
-/** Runs a TypeScript child the way both sides start (`node --import tsx`), timing it from spawn to exit. */
-function runChild(script: string, args: string[], cwd: string): Promise<ChildRun> {
-  const rssFile = join(DATA_DIR, `rss-${process.pid}.txt`);
-  rmSync(rssFile, { force: true });
-  const env = { ...process.env, BENCH_RSS_FILE: rssFile, BOSCO_LOG_LEVEL: 'warn' };
-  return new Promise((done, fail) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, script), ...args], { cwd, env });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', fail);
-    child.on('close', (exitCode) => {
-      const ms = performance.now() - started;
-      let peakRssMb = Number.NaN;
-      try {
-        peakRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
-        rmSync(rssFile);
-      } catch {
-        // The child died before its exit hook ran; its exit code fails the run.
-      }
-      done({ ms, exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), peakRssMb });
-    });
-  });
-}
 
 /** The figures a reconcile must report, summed over clients, in one comparable shape for both sides. */
 interface Counts {
@@ -115,7 +82,6 @@ function check(side: string, run: ChildRun, expectedExit: number, expected: obje
   if (!isDeepStrictEqual(got, expected)) fail(`counts differ from what was planted:\n  expected ${JSON.stringify(expected)}\n  got      ${JSON.stringify(got)}`);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 interface SizeResult {
   rows: number;
@@ -146,14 +112,15 @@ async function benchSize(rows: number): Promise<SizeResult> {
   const engineArgs = ['--config', config, 'reconcile', '--date', BENCH_DATE, '--legacy', source('legacy'), '--new', source('new'), '--format', 'json'];
   const baselineArgs = ['--file', dataFile, '--date', BENCH_DATE, '--memory-limit', MEMORY_LIMIT, '--threads', String(THREADS), '--temp-dir', baselineTemp];
   const expected = expectedCounts(planted);
+  const rssFile = join(DATA_DIR, `rss-${process.pid}.txt`);
 
   const baseline: ChildRun[] = [];
   const engine: ChildRun[] = [];
   // Alternating, so drift on the machine (page cache, other load) hits both sides alike.
   for (let run = 1; run <= RUNS; run++) {
-    const b = await runChild('baseline.ts', baselineArgs, workspace);
+    const b = await runChild('baseline.ts', baselineArgs, { cwd: workspace, rssFile });
     check('baseline', b, 0, expected, () => baselineCounts(JSON.parse(b.stdout)));
-    const e = await runChild('cli-child.ts', engineArgs, workspace);
+    const e = await runChild('cli-child.ts', engineArgs, { cwd: workspace, rssFile });
     check('bosco reconcile', e, 1, { ...expected, legacyRows: planted.legacyRows, newRows: planted.newRows, duplicateKeys: 0 }, () => {
       const report = JSON.parse(e.stdout) as EngineReport;
       if (report.status !== 'fail') throw new Error(`status ${report.status}`);
@@ -200,7 +167,24 @@ function printTable(results: SizeResult[]): void {
   }
 }
 
+/** `BENCH_CASES` picks the cases (default all): reconcile, ingest, load. */
+const cases = new Set((process.env.BENCH_CASES ?? 'reconcile,ingest,load').split(',').map((name) => name.trim()));
+
 try {
+  if (cases.has('reconcile')) await reconcileBench();
+  for (const [name, bench] of [['ingest', runIngestBench], ['load', () => runLoadBench()]] as const) {
+    if (!cases.has(name)) continue;
+    const { table, json } = await bench();
+    console.log(`\n${table}`);
+    console.log(JSON.stringify(json));
+  }
+} catch (error) {
+  // A wrong count or exit code would mean timing a broken run: no table then, and a failing exit.
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
+
+async function reconcileBench(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? '1000000,10000000').split(',').map((size) => Number(size.trim().replaceAll('_', '')));
   if (sizes.some((size) => !Number.isInteger(size) || size < 1000)) {
     throw new Error(`BENCH_SIZES must be comma-separated row counts of at least 1000, got '${process.env.BENCH_SIZES}'`);
@@ -210,8 +194,4 @@ try {
   for (const rows of sizes) results.push(await benchSize(rows));
   printTable(results);
   console.log(JSON.stringify({ bench: 'reconcile', runs: RUNS, memoryLimit: MEMORY_LIMIT, threads: THREADS, targetRatio: TARGET_RATIO, sizes: results }));
-} catch (error) {
-  // A wrong count or exit code would mean timing a broken reconcile: no table then, and a failing exit.
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 }
