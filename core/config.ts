@@ -194,6 +194,97 @@ const WarehouseSettingsSchema = z.preprocess(
   z.discriminatedUnion('kind', [DuckDbWarehouseSchema, BigQueryWarehouseSchema]),
 );
 
+const CredentialSourceSchema = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
+
+const LocalBusSchema = z.object({ kind: z.literal('local') }).strict();
+
+const PubSubBusSchema = z
+  .object({
+    kind: z.literal('pubsub'),
+    /** Google Cloud project holding the topics and subscriptions. */
+    projectId: z.string().min(1),
+    /** Put before every topic and subscription name, so several workspaces can share a project. Default `bosco-`. */
+    topicPrefix: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9._~+%-]{0,99}$/, 'expected a Pub/Sub name prefix (a letter, then letters, digits and . _ ~ + % -)')
+      .refine((prefix) => !prefix.toLowerCase().startsWith('goog'), 'Pub/Sub names must not start with "goog"')
+      .default('bosco-'),
+    /**
+     * Where the Pub/Sub API is, as `host:port`, e.g. an emulator or a regional endpoint. Default: the
+     * PUBSUB_EMULATOR_HOST environment variable when set (no credentials are used then), else Google's.
+     */
+    apiEndpoint: z.string().min(1).optional(),
+    /**
+     * A service-account key: a file, or an environment variable holding the key's JSON. Never the config itself.
+     * Default: Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, the metadata server).
+     */
+    credential: CredentialSourceSchema.optional(),
+  })
+  .strict();
+export type PubSubBusSettings = z.infer<typeof PubSubBusSchema>;
+
+/** The event bus, by `kind`: the workspace's local event log (the default) or Google Cloud Pub/Sub. */
+const BusSettingsSchema = z.discriminatedUnion('kind', [LocalBusSchema, PubSubBusSchema]);
+export type BusSettings = z.infer<typeof BusSettingsSchema>;
+
+/** Alerts a webhook can subscribe to; `reconcile.failed` also covers every reconcile that completed with status `fail`. */
+export const ALERT_KINDS = ['sla.missed', 'quality.failed', 'reconcile.failed'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+const AlertWebhookSchema = z
+  .object({
+    /** Where the alert is POSTed as JSON. */
+    url: z.url().refine((url) => /^https?:\/\//i.test(url), 'expected an http:// or https:// URL'),
+    /** The alerts this webhook receives. */
+    events: z.array(z.enum(ALERT_KINDS)).min(1),
+    /** Environment variable holding the secret that signs each body (an HMAC-SHA256 header); unsigned without it. */
+    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+    /** How long one attempt may take. Default 5000 ms. */
+    timeoutMs: z.number().int().positive().default(5000),
+    /** Attempts after the first when the webhook cannot be reached, times out or answers 429 or 5xx. Default 3. */
+    retries: z.number().int().nonnegative().default(3),
+  })
+  .strict();
+export type AlertWebhookSettings = z.infer<typeof AlertWebhookSchema>;
+
+export const AlertSettingsSchema = z.object({ webhooks: z.array(AlertWebhookSchema).default([]) }).strict();
+export type AlertSettings = z.infer<typeof AlertSettingsSchema>;
+
+const GateSchema = z
+  .object({
+    /** Consecutive final days of passing reconciles needed. */
+    cleanDays: z.number().int().nonnegative(),
+    /** Whether those days must also meet the 08:00 SLA. */
+    requireSla: z.boolean().default(true),
+  })
+  .strict();
+
+/** Days each platform may still restate a day (late conversions); a younger day is pending, not clean. */
+const RESTATEMENT_DEFAULTS: Record<Platform, number> = { google_ads: 3, meta_ads: 7, ga4: 3, shopify: 1, tiktok_ads: 7 };
+
+const FLAG_DEFAULTS = {
+  gates: { live: { cleanDays: 7, requireSla: true }, complete: { cleanDays: 14, requireSla: true } },
+  restatementDays: RESTATEMENT_DEFAULTS,
+  autoRollback: {},
+};
+
+export const FlagSettingsSchema = z
+  .object({
+    /** The gate to enter each stage (entering shadow needs none). */
+    gates: z
+      .object({ live: GateSchema.default(FLAG_DEFAULTS.gates.live), complete: GateSchema.default(FLAG_DEFAULTS.gates.complete) })
+      .strict()
+      .default(FLAG_DEFAULTS.gates),
+    restatementDays: z.partialRecord(z.enum(PLATFORMS), z.number().int().nonnegative()).default(RESTATEMENT_DEFAULTS),
+    /**
+     * Opt-in per client: a `live` client whose reverse-shadow reconcile fails on more than `maxFailingMetrics`
+     * metrics (or has missing or duplicate rows) is moved back to `shadow` by the shadow run.
+     */
+    autoRollback: z.record(z.string(), z.object({ maxFailingMetrics: z.number().int().nonnegative().default(0) }).strict()).default({}),
+  })
+  .strict();
+export type FlagSettings = z.infer<typeof FlagSettingsSchema>;
+
 export const ConfigSchema = z
   .object({
     /** Folder holding the embedded warehouse and the tool's state; relative to the config file. */
@@ -234,16 +325,20 @@ export const ConfigSchema = z
       .default({ tolerances: {}, clients: {}, limit: 1000 }),
     /** Data-quality checks of the new pipeline's partitions. */
     quality: QualitySettingsSchema.default({ volumeBand: { rowsRatio: 2, spendRatio: 3 }, trailingDays: 7, minHistoryDays: 3 }),
-    /** Shadow runs: the new pipeline beside the legacy system, reconciled daily. */
+    /** Where events go: the workspace's local event log unless configured. */
+    bus: BusSettingsSchema.default({ kind: 'local' }),
+    /** Webhooks told about missed SLAs, failed quality checks and failing reconciles. */
+    alerts: AlertSettingsSchema.default({ webhooks: [] }),
+    /** Shadow runs: the new pipeline beside the legacy system, reconciled daily, for clients in `shadow` or `live`. */
     shadow: z
       .object({
-        /** Clients in shadow until per-client migration stages exist; default every configured client. */
-        clients: z.array(z.string().min(1)).optional(),
         /** Clients run at once in one process. */
         concurrency: z.number().int().positive().default(4),
       })
       .strict()
       .default({ concurrency: 4 }),
+    /** Per-client cutover: where stages live, and the evidence a promotion needs. */
+    flags: FlagSettingsSchema.default(FLAG_DEFAULTS),
   })
   .strict();
 

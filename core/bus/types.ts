@@ -25,8 +25,13 @@ export interface ConsumeOptions {
   maxAttempts?: number;
   /** Where an event goes after `maxAttempts` failed deliveries. Default `<topic>.dead-letter`. */
   deadLetterTopic?: string;
-  /** How long a consumer may hold an event before another consumer may take it (a crashed consumer's lease expires). Default 60 s. */
+  /**
+   * How long a consumer may hold an event before another consumer may take it (a crashed consumer's lease expires).
+   * A live consumer renews its lease while its handler runs, so a handler may take longer than this. Default 60 s.
+   */
   leaseMs?: number;
+  /** Deliveries this consumer handles at once; events with one ordering key are still handled one at a time. Default 1. */
+  concurrency?: number;
   /** Stop when no event has been waiting for this long; default: run until `signal` aborts. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
@@ -54,5 +59,12 @@ export interface EventBus {
    * redelivered when it throws, until `maxAttempts`, then dead-lettered.
    */
   consume<T>(topic: string, subscription: string, handler: (delivery: Delivery<T>) => Promise<void>, options?: ConsumeOptions): Promise<ConsumeSummary>;
+  /**
+   * Creates `subscription` (and its dead-letter topic) if missing, without consuming, so events published from now on
+   * are kept for it. Where a subscription starts differs by backend: on the local log a new subscription reads the
+   * topic from its first event; on Pub/Sub it receives only what is published after it exists, so call this before
+   * publishing events (jobs) that must reach consumers not yet running. `consume` does it too.
+   */
+  ensureSubscription?(topic: string, subscription: string, options?: Pick<ConsumeOptions, 'maxAttempts' | 'deadLetterTopic' | 'leaseMs'>): Promise<void>;
   close(): Promise<void>;
 }
