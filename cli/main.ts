@@ -126,6 +126,58 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'summary format').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await import('./commands/legacy.js')).legacyRunCommand({ ...options, config: globals().config })));
 
+  const flagCommands = () => import('./commands/flags.js');
+  const flags = program.command('flags').description("per-client migration stages: legacy → shadow → live → complete");
+  const actorOption = (command: Command) => command.option('--actor <name>', 'who makes the change, for the audit log (default: BOSCO_ACTOR or the OS user)');
+  const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json']);
+  flags
+    .command('list')
+    .description('every client and its stage')
+    .option('--stage <stage>', 'only clients in this stage')
+    .addOption(formatOption())
+    .action(async (options) => setExitCode(await (await flagCommands()).flagsListCommand({ ...options, config: globals().config })));
+  flags
+    .command('get')
+    .description("a client's stage")
+    .argument('<client>', 'client id')
+    .addOption(formatOption())
+    .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsGetCommand({ ...options, client, config: globals().config })));
+  actorOption(flags.command('set').description("set a client's stage: an adjacent stage, or any with --force"))
+    .argument('<client>', 'client id')
+    .argument('<stage>', 'legacy, shadow, live or complete')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--force', 'allow skipping stages (recorded as an override)')
+    .addOption(formatOption())
+    .action(async (client: string, stage: string, options) => setExitCode(await (await flagCommands()).flagsSetCommand({ ...options, client, stage, config: globals().config })));
+  actorOption(flags.command('promote').description('move a client one stage forward if its gate passes'))
+    .argument('<client>', 'client id')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--force', 'promote although the gate is closed (recorded as an override)')
+    .option('--dry-run', 'show the gate and what would happen, change nothing')
+    .addOption(formatOption())
+    .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsPromoteCommand({ ...options, client, config: globals().config })));
+  actorOption(flags.command('rollback').description('move a client back at once: live → shadow, shadow → legacy'))
+    .argument('<client>', 'client id')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--dry-run', 'show what would happen, change nothing')
+    .addOption(formatOption())
+    .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsRollbackCommand({ ...options, client, config: globals().config })));
+  flags
+    .command('history')
+    .description("a client's stage changes and accepted differences, from the append-only audit log")
+    .argument('<client>', 'client id')
+    .addOption(formatOption())
+    .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsHistoryCommand({ ...options, client, config: globals().config })));
+  actorOption(program.command('accept').description('accept a known difference for a client: gates treat it as clean until it expires'))
+    .requiredOption('--client <id>', 'client id')
+    .requiredOption('--metric <name>', 'spend, impressions, clicks, conversions, revenue, or rows')
+    .requiredOption('--from <date>', 'first day covered')
+    .requiredOption('--to <date>', 'last day covered')
+    .requiredOption('--reason <text>', 'why the difference is acceptable (recorded in the audit log)')
+    .requiredOption('--expires <date>', 'last day the exception holds')
+    .addOption(formatOption())
+    .action(async (options) => setExitCode(await (await flagCommands()).acceptCommand({ ...options, config: globals().config })));
+
   program
     .command('worker')
     .description('take shadow jobs from the bus and run them; run any number, on any machines sharing the bus')

@@ -25,11 +25,11 @@ export interface AuditEntry {
 export async function ensureAuditTables(warehouse: Warehouse): Promise<void> {
   const text = (name: string, required = false) => ({ name, type: 'text' as const, required });
   await warehouse.createTable(AUDIT_TABLE, {
-    columns: [text('entry_id', true), text('client_id', true), text('action', true), text('from_stage'), text('to_stage'), text('actor', true), text('reason', true), { name: 'evidence', type: 'json' }, { name: 'at', type: 'timestamp', required: true }],
+    columns: [text('entry_id', true), text('client_id', true), text('action', true), text('from_stage'), text('to_stage'), text('actor', true), text('reason', true), { name: 'evidence', type: 'json' }, { name: 'changed_at', type: 'timestamp', required: true }],
     clusterBy: ['client_id'],
   });
   await warehouse.createTable(ACCEPTANCES_TABLE, {
-    columns: [text('id', true), text('client_id', true), text('metric', true), { name: 'from_date', type: 'date', required: true }, { name: 'to_date', type: 'date', required: true }, { name: 'expires', type: 'date', required: true }, text('reason', true), text('actor', true), { name: 'at', type: 'timestamp', required: true }],
+    columns: [text('id', true), text('client_id', true), text('metric', true), { name: 'from_date', type: 'date', required: true }, { name: 'to_date', type: 'date', required: true }, { name: 'expires', type: 'date', required: true }, text('reason', true), text('actor', true), { name: 'accepted_at', type: 'timestamp', required: true }],
     clusterBy: ['client_id'],
   });
 }
@@ -44,7 +44,7 @@ export async function appendAudit(warehouse: Warehouse, entry: AuditEntry): Prom
 
 /** A client's audit entries, oldest first; every client's when `clientId` is undefined. */
 export async function auditHistory(warehouse: Warehouse, clientId?: string): Promise<AuditEntry[]> {
-  const rows = await warehouse.query(`SELECT * FROM ${AUDIT_TABLE} ${clientId === undefined ? '' : 'WHERE client_id = ?'} ORDER BY at, entry_id`, clientId === undefined ? [] : [clientId]);
+  const rows = await warehouse.query(`SELECT * FROM ${AUDIT_TABLE} ${clientId === undefined ? '' : 'WHERE client_id = ?'} ORDER BY changed_at, entry_id`, clientId === undefined ? [] : [clientId]);
   return rows.map((row) => ({
     entry_id: String(row.entry_id),
     client_id: String(row.client_id),
@@ -54,7 +54,7 @@ export async function auditHistory(warehouse: Warehouse, clientId?: string): Pro
     actor: String(row.actor),
     reason: String(row.reason),
     evidence: typeof row.evidence === 'string' ? JSON.parse(row.evidence) : row.evidence,
-    at: String(row.at),
+    at: String(row.changed_at),
   }));
 }
 
@@ -66,7 +66,7 @@ export async function recordAcceptance(warehouse: Warehouse, acceptance: Accepta
 }
 
 export async function acceptancesFor(warehouse: Warehouse, clientId: string): Promise<Acceptance[]> {
-  const rows = await warehouse.query(`SELECT * FROM ${ACCEPTANCES_TABLE} WHERE client_id = ? ORDER BY at`, [clientId]);
+  const rows = await warehouse.query(`SELECT * FROM ${ACCEPTANCES_TABLE} WHERE client_id = ? ORDER BY accepted_at`, [clientId]);
   return rows.map((row) => ({
     id: String(row.id), clientId: String(row.client_id), metric: String(row.metric), from: String(row.from_date), to: String(row.to_date), expires: String(row.expires), reason: String(row.reason),
   }));

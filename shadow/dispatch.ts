@@ -2,6 +2,8 @@ import type { ConsumeOptions, ConsumeSummary } from '../core/bus/index.js';
 import type { ClientConfig } from '../core/config.js';
 import { BoscoError } from '../core/errors.js';
 import { getLogger } from '../core/logger.js';
+import { stageOf } from '../flags/cutover.js';
+import { isDualRun } from '../flags/stages.js';
 import { runClientDay, type ShadowEnvironment } from './run-client-day.js';
 
 /** One client's shadow day, handed to whichever worker takes it. */
@@ -40,7 +42,13 @@ export async function runShadowWorker(env: ShadowEnvironment, options: ConsumeOp
     if (!client) {
       throw new BoscoError('UNKNOWN_CLIENT', `job ${event.id} names client '${job.client_id}', which is not in the config`, { hint: 'dispatch again from the current config' });
     }
-    const result = await runClientDay(env, client, job.date, job.shadow_run_id);
+    // The stage is read when the job runs, not when it was published: a client rolled back meanwhile is skipped.
+    const stage = stageOf(await env.stages.list(), client.id);
+    if (!isDualRun(stage)) {
+      log.info({ client_id: job.client_id, date: job.date, stage }, 'shadow job skipped: the client is no longer in shadow or live');
+      return;
+    }
+    const result = await runClientDay(env, { ...client, stage }, job.date, job.shadow_run_id);
     log.info({ client_id: job.client_id, date: job.date, attempt, status: result.status, ran: result.ran }, 'shadow job done');
     if (result.status === 'error') throw new BoscoError('PLATFORM_FAILED', `${job.client_id} ${job.date}: ${result.error}`, { hint: 'the job is retried, then dead-lettered' });
   }, options);

@@ -10,6 +10,11 @@ import { runFetch } from '../new-pipeline/fetch/run-fetch.js';
 import { DEFAULT_LIMITS } from '../new-pipeline/http/platform-client.js';
 import { loadDay, transformDay } from '../new-pipeline/run/run-pipeline.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import type { ReconcileReport } from '../reconcile/types.js';
+import { rollback } from '../flags/cutover.js';
+import type { Stage, StageStore } from '../flags/types.js';
+import { SERVING_TABLES } from '../new-pipeline/load/pipeline-tables.js';
+import { shadowEvidence } from './gate-evidence.js';
 import { buildToleranceTable } from '../reconcile/tolerance.js';
 import { METRIC_COLUMNS } from '../core/metric-row.js';
 import type { CheckpointStore, ShadowStep } from './checkpoints.js';
@@ -26,6 +31,8 @@ export interface ShadowEnvironment {
   warehouse: WarehouseAccess;
   bus: EventBus;
   checkpoints: CheckpointStore;
+  /** The clients' migration stages: which side serves, and where automatic rollbacks are written. */
+  stages: StageStore;
   /** The legacy system's output, as the reconciler reads it. */
   legacy: ResolvedSource;
   /** Sends every platform's calls here instead of the configured base URLs (the simulator, in the demo). */
@@ -42,6 +49,27 @@ export interface ClientDayResult {
   quarantined: number;
   /** Why it is `error` (a step could not run), in one line. */
   error?: string;
+}
+
+const rowProblems = (report: ReconcileReport) => report.clients.reduce((sum, c) => sum + c.rows.missing_in_new + c.rows.missing_in_legacy + c.rows.duplicate_keys, 0);
+
+/**
+ * Moves a live client back to shadow when its reverse-shadow reconcile fails beyond the threshold its config opts
+ * into, records why, and raises an alert event. Clients without `flags.autoRollback` stay live and are reported.
+ */
+async function autoRollback(env: ShadowEnvironment, client: ClientConfig, date: string, reconciled: Record<string, unknown>): Promise<void> {
+  const policy = env.loaded.config.flags.autoRollback[client.id];
+  const failing = (reconciled.failing_metrics as string[] | undefined) ?? [];
+  const rows = Number(reconciled.row_problems ?? 0);
+  if (!policy || (failing.length <= policy.maxFailingMetrics && rows === 0)) return;
+  const reason = `reverse-shadow reconcile ${String(reconciled.reconcile_run_id)} on ${date} failed: ${[...failing, ...(rows > 0 ? [`${rows} row problem(s)`] : [])].join(', ')}`;
+  const outcome = await rollback(
+    { store: env.stages, warehouse: env.warehouse, bus: env.bus, evidence: shadowEvidence(), clients: env.loaded.config.clients, settings: env.loaded.config.flags, actor: 'bosco shadow run', today: date },
+    client.id,
+    { reason, auto: true, evidence: reconciled },
+  );
+  getLogger().warn({ client_id: client.id, date, from: outcome.from, to: outcome.to, reason }, 'live client rolled back automatically');
+  await env.bus.publish(SHADOW_TOPIC, 'client.rolled_back', { client_id: client.id, date, from: outcome.from, to: outcome.to, reason }, { orderingKey: client.id });
 }
 
 /** Calls a client's day needs per account, at least: an account-facts call and one report page. */
@@ -73,7 +101,7 @@ async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: 
  * checkpoints repeats nothing that finished. Every step is also safe to repeat (landing, loading and the snapshot
  * replace; a reconcile adds a run), so a crash between a step and its checkpoint loses nothing.
  */
-export async function runClientDay(env: ShadowEnvironment, client: ClientConfig, date: string, shadowRunId: string): Promise<ClientDayResult> {
+export async function runClientDay(env: ShadowEnvironment, client: ClientConfig & { stage: Stage }, date: string, shadowRunId: string): Promise<ClientDayResult> {
   const log = getLogger().child({ run_id: shadowRunId, client_id: client.id, date });
   const done = env.checkpoints.read(client.id, date);
   const ran: ShadowStep[] = [];
@@ -86,6 +114,8 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig,
     return detail;
   };
   const { loaded } = env;
+  // A live client's new side is what clients are served: it loads there, and legacy runs beside it as a reverse shadow.
+  const tables = client.stage === 'live' ? SERVING_TABLES : SHADOW_TABLES;
   const timeZone = client.timeZone ?? loaded.config.reportingTimeZone;
   try {
     await step('new.fetch', async () => {
@@ -101,7 +131,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig,
 
     const loadedStep = await step('new.load', () =>
       env.warehouse.use(async (warehouse) => {
-        const context = { config: loaded.config, workspaceDir: loaded.workspaceDir, warehouse, bus: env.bus, tables: SHADOW_TABLES, runId: shadowRunId };
+        const context = { config: loaded.config, workspaceDir: loaded.workspaceDir, warehouse, bus: env.bus, tables, runId: shadowRunId };
         const filter = { clients: [client.id] };
         const staged = await transformDay(context, date, filter);
         const results = await loadDay(context, date, filter);
@@ -135,7 +165,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig,
           date,
           clientId: client.id,
           legacy: { uri: `warehouse:${LEGACY_SNAPSHOT_TABLE}` },
-          next: { uri: `warehouse:${SHADOW_TABLES.metricRows}` },
+          next: { uri: `warehouse:${tables.metricRows}` },
           tolerances,
           differencesLimit: loaded.config.reconcile.limit,
           scratchDir: join(loaded.workspaceDir, 'tmp'),
@@ -147,9 +177,10 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig,
           },
         ]);
         await env.bus.publish(SHADOW_TOPIC, 'reconcile.completed', { client_id: client.id, date, reconcile_run_id: report.run_id, status: report.status }, { orderingKey: client.id });
-        return { reconcile_run_id: report.run_id, status: report.status };
+        return { reconcile_run_id: report.run_id, status: report.status, failing_metrics: report.clients[0]?.metrics.filter((m) => m.status === 'fail').map((m) => m.metric) ?? [], row_problems: rowProblems(report) };
       }),
     );
+    if (client.stage === 'live' && reconciled.status !== 'pass') await autoRollback(env, client, date, reconciled);
     const result: ClientDayResult = { clientId: client.id, date, status: reconciled.status === 'pass' ? 'pass' : 'fail', ran, reconcileRunId: String(reconciled.reconcile_run_id), quarantined: Number(loadedStep.quarantined ?? 0) };
     log.info({ status: result.status, ran }, 'shadow day finished');
     return result;

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { BoscoConfig, ClientConfig } from '../core/config.js';
 import { BoscoError } from '../core/errors.js';
+import { stageOf } from '../flags/cutover.js';
+import { isDualRun } from '../flags/stages.js';
+import type { Stage, StageRecord } from '../flags/types.js';
 import { runClientDay, SHADOW_TOPIC, type ClientDayResult, type ShadowEnvironment } from './run-client-day.js';
 
 export interface ShadowDaySummary {
@@ -14,22 +17,27 @@ export function newShadowRunId(now: Date = new Date()): string {
   return `sh-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The clients a shadow run covers: the config's shadow list (default every client), narrowed by `only`. */
-export function shadowClients(config: BoscoConfig, only?: readonly string[]): ClientConfig[] {
-  const listed = config.shadow.clients ?? config.clients.map((c) => c.id);
-  const missing = listed.find((id) => !config.clients.some((c) => c.id === id));
-  if (missing) throw new BoscoError('CONFIG_INVALID', `shadow.clients names '${missing}', which is not in clients`, { hint: 'list only configured client ids under shadow.clients' });
-  const unknown = only?.find((id) => !listed.includes(id));
-  if (unknown) throw new BoscoError('UNKNOWN_CLIENT', `client '${unknown}' is not in shadow`, { hint: `clients in shadow: ${listed.slice(0, 10).join(', ')}` });
-  const ids = new Set(only?.length ? only : listed);
-  const clients = config.clients.filter((c) => ids.has(c.id));
-  if (clients.length === 0) throw new BoscoError('USAGE', 'no clients are in shadow', { hint: 'add clients to the config (and to shadow.clients, if it is set)' });
+/**
+ * The clients a shadow run covers: those whose stage is `shadow` (the new side runs beside legacy) or `live`
+ * (legacy runs beside the new side as a reverse shadow), narrowed by `only`. Stages come from the flag store alone.
+ */
+export function shadowClients(config: BoscoConfig, stages: readonly StageRecord[], only?: readonly string[]): Array<ClientConfig & { stage: Stage }> {
+  const inDualRun = config.clients.map((c) => ({ ...c, stage: stageOf(stages, c.id) })).filter((c) => isDualRun(c.stage));
+  const unknown = only?.find((id) => !inDualRun.some((c) => c.id === id));
+  if (unknown) {
+    const stage = config.clients.some((c) => c.id === unknown) ? stageOf(stages, unknown) : undefined;
+    throw new BoscoError('UNKNOWN_CLIENT', stage ? `client '${unknown}' is ${stage}, not in shadow or live` : `client '${unknown}' is not in the config`, {
+      hint: stage ? `move it to shadow first: bosco flags promote ${unknown} --reason "…"` : `configured clients: ${config.clients.map((c) => c.id).slice(0, 10).join(', ')}`,
+    });
+  }
+  const clients = only?.length ? inDualRun.filter((c) => only.includes(c.id)) : inDualRun;
+  if (clients.length === 0) throw new BoscoError('USAGE', 'no client is in shadow or live', { hint: 'start one: bosco flags promote <client> --reason "…"' });
   return clients;
 }
 
 export interface ShadowDayOptions {
   date: string;
-  clients: readonly ClientConfig[];
+  clients: ReadonlyArray<ClientConfig & { stage: Stage }>;
   concurrency: number;
   /** Keep the checkpoints of an earlier, interrupted run of this day and skip what it finished. */
   resume: boolean;

@@ -5,6 +5,7 @@ import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
+import { openStageStore } from '../../flags/index.js';
 import { startSimulator } from '../../new-pipeline/simulator/server.js';
 import { demoConfig, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
@@ -54,17 +55,19 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const started = Date.now();
   const warehouse = await openWarehouse(loaded);
   const bus = openBus(loaded);
+  const stages = await openStageStore(loaded);
   let findings;
   try {
     write(`Simulated platforms on ${sim.url} (a loopback stand-in for the real APIs). Dual run of ${loaded.config.clients.length} clients × ${days} days ending ${yesterday}:\n`);
     ({ findings } = await runDualRunDemo({
-      loaded, warehouse, bus, world: sim.world, simUrl: sim.url, credential: sim.token, lastDate: yesterday, days,
+      loaded, warehouse, bus, stages, world: sim.world, simUrl: sim.url, credential: sim.token, lastDate: yesterday, days,
       onDay: (date, summary) => {
         const count = (status: string) => summary.results.filter((r) => r.status === status).length;
         write(`  ${date}: legacy written, shadow run ${summary.shadowRunId}: ${count('pass')} clean, ${count('fail')} differ, ${count('error')} could not run\n`);
       },
     }));
   } finally {
+    await stages.close();
     await bus.close();
     await warehouse.close();
     await sim.close();

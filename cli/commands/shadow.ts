@@ -8,6 +8,7 @@ import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { CheckpointStore } from '../../shadow/checkpoints.js';
+import { openStageStore } from '../../flags/index.js';
 import type { ClientDayResult, ShadowEnvironment } from '../../shadow/run-client-day.js';
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
@@ -30,9 +31,14 @@ export interface ShadowRunOptions {
   dispatch?: boolean;
 }
 
-async function dispatch(loaded: LoadedConfig, options: ShadowRunOptions, dates: readonly string[], clients: readonly ClientConfig[]): Promise<number> {
-  const env = await shadowEnvironment(loaded, warehousePerUse(loaded), options.baseUrl);
-  try {
+async function closeEnvironment(env: ShadowEnvironment): Promise<void> {
+  await env.stages.close();
+  await env.bus.close();
+  await env.warehouse.close();
+}
+
+async function dispatch(env: ShadowEnvironment, options: ShadowRunOptions, dates: readonly string[], clients: readonly ClientConfig[]): Promise<number> {
+  {
     const shadowRunId = newShadowRunId();
     const published = await dispatchShadowJobs(env, shadowRunId, dates, clients);
     const write = options.write ?? ((text: string) => process.stdout.write(text));
@@ -40,8 +46,6 @@ async function dispatch(loaded: LoadedConfig, options: ShadowRunOptions, dates: 
       ? JSON.stringify({ shadow_run_id: shadowRunId, topic: JOB_TOPIC, jobs: published }) + '\n'
       : `Shadow run ${shadowRunId}: published ${published} job(s) to ${JOB_TOPIC}; start \`bosco worker\` processes to run them\n`);
     return 0;
-  } finally {
-    await env.bus.close();
   }
 }
 
@@ -63,7 +67,7 @@ export async function workerCommand(options: { config?: string; idleExit?: numbe
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await env.bus.close();
+    await closeEnvironment(env);
   }
 }
 
@@ -75,6 +79,7 @@ export async function shadowEnvironment(loaded: LoadedConfig, access: WarehouseA
     warehouse: access,
     bus: openBus(loaded),
     checkpoints: new CheckpointStore(join(loaded.workspaceDir, 'shadow', 'checkpoints')),
+    stages: await openStageStore(loaded),
     legacy: resolveSource(legacyEntry, loaded.config.mappings, 'sources.legacy'),
     baseUrl,
   };
@@ -102,10 +107,22 @@ export function shadowExitCode(results: readonly ClientDayResult[]): number {
 
 async function runDays(options: ShadowRunOptions, dates: readonly string[]): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
-  const clients = shadowClients(loaded.config, options.client);
-  if (options.dispatch) return dispatch(loaded, options, dates, clients);
   const access = sharedWarehouse(await openWarehouse(loaded));
   const env = await shadowEnvironment(loaded, access, options.baseUrl);
+  let clients;
+  try {
+    clients = shadowClients(loaded.config, await env.stages.list(), options.client);
+  } catch (error) {
+    await closeEnvironment(env);
+    throw error;
+  }
+  if (options.dispatch) {
+    try {
+      return await dispatch(env, options, dates, clients);
+    } finally {
+      await closeEnvironment(env);
+    }
+  }
   const isTTY = options.isTTY ?? Boolean(process.stdout.isTTY);
   const bar = isTTY ? new cliProgress.SingleBar({ format: 'shadow {date} {bar} {value}/{total} clients · {errors} failed', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   const summaries: ShadowDaySummary[] = [];
@@ -130,8 +147,7 @@ async function runDays(options: ShadowRunOptions, dates: readonly string[]): Pro
     }
   } finally {
     bar?.stop();
-    await env.bus.close();
-    await access.close();
+    await closeEnvironment(env);
   }
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   write(options.format === 'json' ? JSON.stringify({ days: summaries }) + '\n' : renderShadowSummary(summaries));

@@ -11,7 +11,10 @@ import { fxRateLookup, runLegacyDay, type LegacyQuirks } from '../../legacy-adap
 import { fxRatesFor, importFxRates } from '../../new-pipeline/load/fx-rates.js';
 import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import type { SimWorld } from '../../new-pipeline/simulator/world.js';
+import { promote } from '../../flags/cutover.js';
+import type { StageStore } from '../../flags/types.js';
 import { CheckpointStore } from '../checkpoints.js';
+import { shadowEvidence } from '../gate-evidence.js';
 import { runShadowDay, shadowClients, type ShadowDaySummary } from '../shadow-run.js';
 import { sharedWarehouse } from '../../core/warehouse/access.js';
 
@@ -87,6 +90,7 @@ export interface DualRunDemo {
   loaded: LoadedConfig;
   warehouse: Warehouse;
   bus: EventBus;
+  stages: StageStore;
   world: SimWorld;
   simUrl: string;
   credential: string;
@@ -107,14 +111,18 @@ export async function runDualRunDemo(demo: DualRunDemo): Promise<{ summaries: Sh
   await importFxRates(warehouse, ratesFile);
   const { quirks, findings } = demoFindings(demo.world);
   const access = sharedWarehouse(warehouse);
+  // Every demo client enters shadow the way an operator moves one: through the cutover, with a reason on record.
+  const cutover = { store: demo.stages, warehouse: access, bus: demo.bus, evidence: shadowEvidence(), clients: loaded.config.clients, settings: loaded.config.flags, actor: 'bosco demo', today: demo.lastDate };
+  for (const client of loaded.config.clients) await promote(cutover, client.id, { reason: 'demo: start the dual run' });
   const env = {
     loaded,
     warehouse: access,
     bus: demo.bus,
+    stages: demo.stages,
     checkpoints: new CheckpointStore(join(loaded.workspaceDir, 'shadow', 'checkpoints')),
     legacy: resolveSource({ uri: `warehouse:${LEGACY_EXPORT_TABLE}`, mapping: 'bosco_legacy_v1' }, loaded.config.mappings, 'the demo'),
   };
-  const clients = shadowClients(loaded.config);
+  const clients = shadowClients(loaded.config, await demo.stages.list());
   const summaries: ShadowDaySummary[] = [];
   for (let date = firstDate; date <= demo.lastDate; date = addDays(date, 1)) {
     const rates = fxRateLookup(await fxRatesFor(warehouse, [date]));

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventLog } from '../../core/bus/local/local-event-log.js';
 import { parseConfig, type LoadedConfig } from '../../core/config.js';
 import { PLATFORMS } from '../../core/metric-row.js';
+import { resolveReportDate } from '../../core/dates.js';
+import { LocalStageStore } from '../../flags/local/local-stage-store.js';
 import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
 import { planFetch } from '../../new-pipeline/fetch/fetch-plan.js';
 import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
@@ -17,7 +19,8 @@ import { startSimulator, type RunningSimulator } from '../../new-pipeline/simula
 import { SHADOW_RUNS_TABLE, SHADOW_TABLES } from '../../shadow/shadow-tables.js';
 import { makeTempDir, REPO_ROOT, runCli } from '../helpers/cli.js';
 
-const DATE = '2026-11-20';
+/** Yesterday, so promotion gates (decided on today) can count it as a final day. */
+const DATE = resolveReportDate('yesterday', 'UTC');
 const CLIENTS = 6;
 const platforms = PLATFORMS.filter((p) => p !== 'tiktok_ads');
 const clients = Array.from({ length: CLIENTS }, (_, i) => ({
@@ -37,12 +40,16 @@ describe('bosco shadow run', () => {
   async function workspace(name: string): Promise<string> {
     const dir = join(root.path, name);
     const limits = { requestsPerSecond: 500, burst: 100, perAccountRequestsPerSecond: 500 };
-    const config = { workspace: '.bosco', clients, sources: { legacy: legacyCsv }, platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: sim.url, limits }])), shadow: { concurrency: 1 } };
+    // Gates count a day as final at once, and need one clean day: enough to see a promotion pass on real evidence.
+    const flags = { restatementDays: Object.fromEntries(PLATFORMS.map((p) => [p, 0])), gates: { live: { cleanDays: 1, requireSla: false } } };
+    const config = { workspace: '.bosco', clients, sources: { legacy: legacyCsv }, platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: sim.url, limits }])), shadow: { concurrency: 1 }, flags };
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'bosco.config.json'), JSON.stringify(config));
     writeFileSync(join(dir, 'rates.csv'), simFxRatesCsv(DATE, DATE));
     expect((await runCli(['fx', 'import', 'rates.csv'], { cwd: dir })).code).toBe(0);
+    const stages = new LocalStageStore(join(dir, '.bosco', 'flags', 'stages.json'));
+    for (const client of clients) await stages.set({ clientId: client.id, stage: 'shadow', expectedVersion: undefined });
     return dir;
   }
 
@@ -112,13 +119,24 @@ describe('bosco shadow run', () => {
     expect(b.rows).toEqual(a.rows);
     expect(b.outcomes).toEqual(a.outcomes);
     expect(a.outcomes).toHaveLength(CLIENTS);
+
+    // The clean run is the evidence a promotion needs: client-1 may go live; a client with no shadow day may not.
+    const promoted = await runCli(['flags', 'promote', 'client-1', '--reason', 'one clean final day', '--actor', 'ops-test'], { cwd: clean });
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+    expect(promoted.stdout).toMatch(/PASS clean-streak: 1 consecutive final days reconciled clean/);
+    expect(promoted.stdout).toMatch(/client-1: shadow → live/);
+    // Complete needs 14 clean days (the default gate): one is not enough, and nothing changes.
+    const refused = await runCli(['flags', 'promote', 'client-1', '--reason', 'straight to complete'], { cwd: clean });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/FAIL clean-streak: 1 of 14/);
+    expect((await runCli(['flags', 'get', 'client-1'], { cwd: clean })).stdout).toBe('client-1: live\n');
   }, 240_000);
 
   it('refuses a client that is not in shadow, and a backfill range given backwards', async () => {
     const dir = await workspace('refusals');
     const unknown = await runCli(['shadow', 'run', '--date', DATE, '--client', 'nobody'], { cwd: dir });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/client 'nobody' is not in shadow/);
+    expect(unknown.stderr).toMatch(/client 'nobody' is not in the config/);
     const backwards = await runCli(['shadow', 'backfill', '--from', DATE, '--to', '2026-11-01'], { cwd: dir });
     expect(backwards.code).toBe(2);
     expect(backwards.stderr).toMatch(/is after --to/);

@@ -14,6 +14,8 @@ import { SERVING_TABLES } from '../../new-pipeline/load/pipeline-tables.js';
 import { loadDay, transformDay } from '../../new-pipeline/run/run-pipeline.js';
 import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
+import { auditHistory } from '../../flags/audit.js';
+import { LocalStageStore } from '../../flags/local/local-stage-store.js';
 import { CheckpointStore } from '../../shadow/checkpoints.js';
 import { SHADOW_TOPIC, type ShadowEnvironment } from '../../shadow/run-client-day.js';
 import { LEGACY_SNAPSHOT_TABLE, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from '../../shadow/shadow-tables.js';
@@ -40,6 +42,7 @@ describe('shadow run', () => {
   let loaded: LoadedConfig;
   let env: ShadowEnvironment;
   const clients = [clientFactory(1), clientFactory(2), clientFactory(3), clientFactory(4, ['tiktok_ads'])];
+  const inShadow = () => clients.map((c) => ({ ...c, stage: 'shadow' as const }));
   const tokens = Object.fromEntries(PLATFORMS.map((p) => [`BOSCO_${p.toUpperCase()}_TOKEN`, 'sim-token']));
 
   beforeAll(async () => {
@@ -63,10 +66,13 @@ describe('shadow run', () => {
     await warehouse.run(`CREATE TABLE legacy_copy AS SELECT * FROM ${SERVING_TABLES.metricRows}`);
     await warehouse.run(`UPDATE legacy_copy SET spend = spend + 5 WHERE client_id = 'client-2' AND campaign_id = (SELECT min(campaign_id) FROM legacy_copy WHERE client_id = 'client-2' AND spend IS NOT NULL)`);
 
+    const stages = new LocalStageStore(join(dir.path, 'flags', 'stages.json'));
+    for (const client of clients) await stages.set({ clientId: client.id, stage: 'shadow', expectedVersion: undefined });
     env = {
       loaded,
       warehouse: sharedWarehouse(warehouse),
       bus,
+      stages,
       checkpoints: new CheckpointStore(join(dir.path, 'checkpoints')),
       legacy: { uri: 'warehouse:legacy_copy' },
     };
@@ -80,7 +86,7 @@ describe('shadow run', () => {
 
   it('reconciles each client apart: clean ones pass, the altered one fails, the unreachable one errors alone', async () => {
     const servedBefore = await warehouse.query(`SELECT count(*) AS n, sum(spend) AS spend FROM ${SERVING_TABLES.metricRows}`);
-    const summary = await runShadowDay(env, { date: DATE, clients, concurrency: 2, resume: false });
+    const summary = await runShadowDay(env, { date: DATE, clients: inShadow(), concurrency: 2, resume: false });
     const byClient = Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
     expect(byClient['client-1']!.status).toBe('pass');
     expect(byClient['client-3']!.status).toBe('pass');
@@ -105,7 +111,7 @@ describe('shadow run', () => {
   });
 
   it('repeats nothing that finished when resumed, and gives the same answer', async () => {
-    const summary = await runShadowDay(env, { date: DATE, clients, concurrency: 2, resume: true });
+    const summary = await runShadowDay(env, { date: DATE, clients: inShadow(), concurrency: 2, resume: true });
     const byClient = Object.fromEntries(summary.results.map((r) => [r.clientId, r]));
     for (const id of ['client-1', 'client-2', 'client-3']) expect(byClient[id]!.ran).toEqual([]);
     expect(byClient['client-2']!.status).toBe('fail');
@@ -123,5 +129,20 @@ describe('shadow run', () => {
       });
     expect((await again(`warehouse:${LEGACY_SNAPSHOT_TABLE}`)).status).toBe('pass');
     expect((await again('warehouse:legacy_copy')).status).toBe('fail');
+  });
+
+  it('moves a live client whose reverse-shadow reconcile fails back to shadow, when its config opts in', async () => {
+    const live = (await env.stages.get('client-2'))!;
+    await env.stages.set({ clientId: 'client-2', stage: 'live', expectedVersion: live.version });
+    const optedIn = { ...env, loaded: { ...loaded, config: { ...loaded.config, flags: { ...loaded.config.flags, autoRollback: { 'client-2': { maxFailingMetrics: 0 } } } } } };
+    const summary = await runShadowDay(optedIn, { date: DATE, clients: [{ ...clients[1]!, stage: 'live' }], concurrency: 1, resume: false });
+    expect(summary.results[0]!.status).toBe('fail');
+    expect((await env.stages.get('client-2'))?.stage).toBe('shadow');
+    const audit = await auditHistory(warehouse, 'client-2');
+    expect(audit.at(-1)).toMatchObject({ action: 'auto-rollback', from_stage: 'live', to_stage: 'shadow', actor: 'bosco shadow run' });
+    expect(audit.at(-1)!.reason).toMatch(/reverse-shadow reconcile rc-\S+ on 2026-11-20 failed: spend/);
+    // Live, the new side loaded into the serving tables, which is what the reconcile compared.
+    const events = await (env.bus as unknown as LocalEventLog).read<{ client_id?: string }>(SHADOW_TOPIC);
+    expect(events.filter((e) => e.type === 'client.rolled_back').map((e) => e.data.client_id)).toEqual(['client-2']);
   });
 });
