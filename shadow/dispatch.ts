@@ -18,6 +18,8 @@ export const WORKER_SUBSCRIPTION = 'shadow-workers';
 
 /** Publishes one job per client and day; the client id orders a client's days. Checkpoints are cleared first, so each job runs whole. */
 export async function dispatchShadowJobs(env: ShadowEnvironment, shadowRunId: string, dates: readonly string[], clients: readonly ClientConfig[]): Promise<number> {
+  // A Pub/Sub subscription only receives what is published after it exists: make it before the jobs.
+  await env.bus.ensureSubscription?.(JOB_TOPIC, WORKER_SUBSCRIPTION);
   let published = 0;
   for (const date of dates) {
     for (const client of clients) {

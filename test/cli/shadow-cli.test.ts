@@ -132,6 +132,24 @@ describe('bosco shadow run', () => {
     expect((await runCli(['flags', 'get', 'client-1'], { cwd: clean })).stdout).toBe('client-1: live\n');
   }, 240_000);
 
+  it('spreads a dispatched day over three worker processes, each client run exactly once', async () => {
+    const dir = await workspace('workers');
+    const dispatched = await runCli(['shadow', 'run', '--date', DATE, '--dispatch', '--format', 'json'], { cwd: dir, env: tokens });
+    expect(dispatched.code, dispatched.stderr).toBe(0);
+    expect(JSON.parse(dispatched.stdout)).toMatchObject({ topic: 'shadow.jobs', jobs: CLIENTS });
+    const workers = await Promise.all([1, 2, 3].map(() => runCli(['worker', '--idle-exit', '3'], { cwd: dir, env: tokens, timeoutMs: 180_000 })));
+    for (const worker of workers) expect(worker.code, worker.stderr).toBe(0);
+    const done = workers.map((w) => Number(/(\d+) job\(s\) done/.exec(w.stdout)?.[1]));
+    expect(done.reduce((a, b) => a + b, 0)).toBe(CLIENTS);
+    const warehouse = await DuckDbWarehouse.open({ path: join(dir, '.bosco', 'warehouse.duckdb') });
+    try {
+      const runs = await warehouse.query(`SELECT client_id, count(*) AS n, min(status) AS status FROM ${SHADOW_RUNS_TABLE} GROUP BY client_id ORDER BY client_id`);
+      expect(runs).toEqual(clients.map((c) => ({ client_id: c.id, n: 1, status: 'pass' })));
+    } finally {
+      await warehouse.close();
+    }
+  }, 240_000);
+
   it('refuses a client that is not in shadow, and a backfill range given backwards', async () => {
     const dir = await workspace('refusals');
     const unknown = await runCli(['shadow', 'run', '--date', DATE, '--client', 'nobody'], { cwd: dir });
