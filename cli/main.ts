@@ -179,6 +179,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options) => setExitCode(await (await flagCommands()).acceptCommand({ ...options, config: globals().config })));
 
   program
+    .command('alerts')
+    .description('webhook alerts from the event bus')
+    .command('watch')
+    .description('post the configured webhooks about missed SLAs, failed quality, failing reconciles and automatic rollbacks')
+    .option('--idle-exit <seconds>', 'stop when no event has come for this long (default: run until interrupted)', positiveInteger)
+    .action(async (options) => setExitCode(await (await import('./commands/alerts.js')).alertsWatchCommand({ ...options, config: globals().config })));
+
+  program
     .command('worker')
     .description('take shadow jobs from the bus and run them; run any number, on any machines sharing the bus')
     .option('--idle-exit <seconds>', 'stop when no job has come for this long (default: run until interrupted)', positiveInteger)

@@ -228,7 +228,7 @@ const BusSettingsSchema = z.discriminatedUnion('kind', [LocalBusSchema, PubSubBu
 export type BusSettings = z.infer<typeof BusSettingsSchema>;
 
 /** Alerts a webhook can subscribe to; `reconcile.failed` also covers every reconcile that completed with status `fail`. */
-export const ALERT_KINDS = ['sla.missed', 'quality.failed', 'reconcile.failed'] as const;
+export const ALERT_KINDS = ['sla.missed', 'quality.failed', 'reconcile.failed', 'client.rolled_back'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 const AlertWebhookSchema = z
