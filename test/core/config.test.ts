@@ -1,18 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../core/config.js';
-import { BoscoError } from '../../core/errors.js';
+import { loadConfig } from '../../core/config.js';
 import { makeTempDir } from '../helpers/cli.js';
+import { configError } from '../helpers/config.js';
 
-function configError(raw: unknown): BoscoError {
-  try {
-    parseConfig(raw, 'bosco.config.json');
-  } catch (error) {
-    return error as BoscoError;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('config', () => {
   const dirs: Array<() => void> = [];

@@ -6,18 +6,11 @@ import { BoscoError } from '../../../core/errors.js';
 import { openWarehouse } from '../../../core/warehouse/index.js';
 import { makeTempDir } from '../../helpers/cli.js';
 import { guardLoopback } from './loopback-guard.js';
+import { configError } from '../../helpers/config.js';
 
 const guard = guardLoopback();
 afterAll(() => guard.restore());
 
-function configError(raw: unknown): BoscoError {
-  try {
-    parseConfig(raw, 'bosco.config.json');
-  } catch (error) {
-    return error as BoscoError;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('choosing the warehouse by config', () => {
   const dirs: Array<() => void> = [];
