@@ -120,6 +120,13 @@ describe('bosco shadow run', () => {
     expect(b.outcomes).toEqual(a.outcomes);
     expect(a.outcomes).toHaveLength(CLIENTS);
 
+    // Each client's day was complete when its new side loaded: hit or miss against 08:00 today in its zone.
+    const sla = await runCli(['sla', 'report', '--from', DATE, '--to', DATE, '--format', 'json'], { cwd: clean });
+    const rates = JSON.parse(sla.stdout).clients as Array<{ client_id: string; met: number; missed: number; hit_rate: number | null }>;
+    expect(rates.map((r) => r.client_id)).toEqual(clients.map((c) => c.id));
+    expect(rates.every((r) => r.met + r.missed === 1)).toBe(true);
+    expect(sla.code).toBe(rates.some((r) => r.missed > 0) ? 1 : 0);
+
     // The clean run is the evidence a promotion needs: client-1 may go live; a client with no shadow day may not.
     const promoted = await runCli(['flags', 'promote', 'client-1', '--reason', 'one clean final day', '--actor', 'ops-test'], { cwd: clean });
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
