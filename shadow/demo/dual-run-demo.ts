@@ -61,7 +61,7 @@ export function demoFindings(world: SimWorld): { quirks: LegacyQuirks; findings:
   const findings: DemoFinding[] = [
     { clientId: 'kestrel-home', quirk: 'utcDays', what: 'legacy counts UTC days; the client is in New York' },
     { clientId: 'maple-beauty', quirk: 'retryDoubleInsert', what: 'legacy retried an insert and wrote a page of rows twice' },
-    { clientId: 'river-books', quirk: 'pixelPurchasesOnly', what: 'legacy counts only Meta pixel purchases as conversions' },
+    { clientId: 'river-books', quirk: 'pixelPurchasesOnly', what: 'legacy counts only the Meta purchases its pixel saw' },
   ];
   const quirks: LegacyQuirks = { utcDays: { clients: ['kestrel-home'] }, retryDoubleInsert: { clients: ['maple-beauty'] }, pixelPurchasesOnly: { clients: ['river-books'] } };
   if (foreign) {

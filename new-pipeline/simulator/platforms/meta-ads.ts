@@ -41,12 +41,20 @@ function decodeCursor(cursor: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Actions Graph reports per campaign, non-zero only: clicks-derived types sit beside `purchase` on purpose. */
+/** The share of purchases the Meta pixel itself saw (the rest came through the Conversions API or in-app). */
+const PIXEL_SHARE = 0.85;
+const pixel = (value: number) => Math.round(value * PIXEL_SHARE * 100) / 100;
+
+/**
+ * Actions Graph reports per campaign, non-zero only: clicks-derived types sit beside `purchase` on purpose, and the
+ * narrower `offsite_conversion.fb_pixel_purchase` is a part of `purchase`, as Graph reports it.
+ */
 function actionsOf(stats: SimDailyStats): Array<{ action_type: string; value: string }> {
   const entries: Array<[string, number]> = [
     ['link_click', Math.round(stats.clicks * 0.85)],
     ['landing_page_view', Math.round(stats.clicks * 0.7)],
     ['lead', Math.round(stats.clicks * 0.02)],
+    ['offsite_conversion.fb_pixel_purchase', pixel(stats.conversions)],
     ['purchase', stats.conversions],
     ['omni_purchase', stats.conversions],
   ];
@@ -55,7 +63,10 @@ function actionsOf(stats: SimDailyStats): Array<{ action_type: string; value: st
 
 function actionValuesOf(stats: SimDailyStats): Array<{ action_type: string; value: string }> {
   if (stats.revenue <= 0) return [];
-  return ['purchase', 'omni_purchase'].map((action_type) => ({ action_type, value: String(stats.revenue) }));
+  return [
+    { action_type: 'offsite_conversion.fb_pixel_purchase', value: String(pixel(stats.revenue)) },
+    ...['purchase', 'omni_purchase'].map((action_type) => ({ action_type, value: String(stats.revenue) })),
+  ];
 }
 
 /** Every field the route knows for one campaign-day; the request's `fields` then picks from it. */
