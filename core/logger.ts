@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { SECRET_LOG_PATHS } from './redact.js';
@@ -11,10 +12,16 @@ export interface LoggerOptions {
   pretty?: boolean;
 }
 
+// A line logged inside an exported span names it, so logs and traces join; with no SDK there is never an active span.
+function traceIds(): object {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
 /** Logs go to stderr (JSON for machines, pretty on a terminal), so stdout stays clean for reports. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.BOSCO_LOG_LEVEL ?? (process.stderr.isTTY ? 'warn' : 'info');
-  const base = { level, base: { app: 'bosco' }, redact: { paths: SECRET_LOG_PATHS, censor: '***' } };
+  const base = { level, base: { app: 'bosco' }, redact: { paths: SECRET_LOG_PATHS, censor: '***' }, mixin: traceIds };
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   if (usePretty) {
     return pino(base, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname,app' }));

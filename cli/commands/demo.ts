@@ -7,7 +7,7 @@ import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { openStageStore } from '../../flags/index.js';
 import { startSimulator } from '../../new-pipeline/simulator/server.js';
-import { demoConfig, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
+import { demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
 export interface DemoOptions {
@@ -23,6 +23,8 @@ export interface DemoOptions {
 const DEMO_MARKER = 'DEMO';
 /** The simulator's credential lives only in this process's environment, as a real token would. */
 const CREDENTIAL_ENV = 'BOSCO_DEMO_TOKEN';
+/** Where the written config expects the simulator after the demo: `bosco sim serve --port 4780`. */
+const LATER_SIM_URL = 'http://127.0.0.1:4780';
 
 /** Empties the workspace for a fresh demo, refusing one that holds anything the demo did not make. */
 function resetWorkspace(dir: string): void {
@@ -49,6 +51,10 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const days = options.days ?? 14;
   resetWorkspace(base.workspaceDir);
 
+  // With no config of its own, the folder gets the demo's, so flags, dashboard and shadow runs work afterwards
+  // against `bosco sim serve --port 4780` and BOSCO_DEMO_TOKEN=sim-token.
+  const wroteConfig = base.file === undefined;
+  if (wroteConfig) writeFileSync(join(process.cwd(), 'bosco.config.json'), JSON.stringify(demoConfigFile(base, LATER_SIM_URL, CREDENTIAL_ENV), null, 2) + '\n');
   const sim = await startSimulator();
   process.env[CREDENTIAL_ENV] = sim.token;
   const loaded = demoConfig(base, sim.url, CREDENTIAL_ENV);
@@ -80,5 +86,6 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   );
   await reconcileCommand({ date: yesterday, config: options.config, format: options.format ?? 'table', write, isTTY: options.isTTY });
   write(`\nNext: bosco reconcile --date ${yesterday} --client kestrel-home --rows   (drill into one client)\n`);
+  if (wroteConfig) write(`Wrote bosco.config.json (the demo's clients); bosco flags list, bosco dashboard --out cutover.html and bosco serve use it.\n`);
   return 0;
 }

@@ -74,8 +74,13 @@ export function demoFindings(world: SimWorld): { quirks: LegacyQuirks; findings:
 
 /** The demo workspace's config: the demo clients, every platform at the simulator, limits the simulator allows. */
 export function demoConfig(base: LoadedConfig, simUrl: string, credentialEnv: string): LoadedConfig {
+  return { ...base, config: parseConfig(demoConfigFile(base, simUrl, credentialEnv), 'the demo config') };
+}
+
+/** The demo config as a file holds it: what later commands (flags, dashboard, shadow run) read after the demo. */
+export function demoConfigFile(base: LoadedConfig, simUrl: string, credentialEnv: string): Record<string, unknown> {
   const limits = { requestsPerSecond: 400, burst: 100, perAccountRequestsPerSecond: 400 };
-  const raw = {
+  return {
     workspace: base.config.workspace,
     reportingTimeZone: base.config.reportingTimeZone,
     warehouse: base.config.warehouse,
@@ -83,7 +88,6 @@ export function demoConfig(base: LoadedConfig, simUrl: string, credentialEnv: st
     platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: simUrl, credential: { env: credentialEnv }, limits }])),
     shadow: { concurrency: 4 },
   };
-  return { ...base, config: parseConfig(raw, 'the demo config') };
 }
 
 export interface DualRunDemo {
