@@ -1,11 +1,20 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BoscoError, EXIT, isBoscoError } from '../core/errors.js';
 import { configureLogger } from '../core/logger.js';
+import { shutdownTelemetry, startTelemetry, telemetryWanted } from '../core/telemetry.js';
 import { TOOL_VERSION } from '../core/version.js';
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return Number(value);
+}
+
+// The value is optional, so `bosco --otel reconcile` would take the command name for it: refuse anything but a URL.
+function otlpEndpoint(value: string): string {
+  if (!/^https?:\/\//i.test(value) || !URL.canParse(value)) {
+    throw new InvalidArgumentError('expected an http(s) URL such as http://127.0.0.1:4318 (or put --otel after the command to use the default).');
+  }
+  return value;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -24,11 +33,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--config <file>', 'config file (default: bosco.config.json or bosco.config.ts in this folder, else embedded defaults)')
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error, silent')
     .option('--debug', 'print stack traces of errors')
+    .option('--otel [endpoint]', 'export traces and metrics over OTLP/HTTP (default endpoint: OTEL_EXPORTER_OTLP_ENDPOINT, else http://127.0.0.1:4318)', otlpEndpoint)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.hook('preAction', () => {
-    const level = program.opts<{ logLevel?: string }>().logLevel;
+  program.hook('preAction', async () => {
+    const { logLevel: level, otel } = program.opts<{ logLevel?: string; otel?: string | true }>();
     if (level) configureLogger({ level });
+    if (telemetryWanted(otel)) await startTelemetry({ endpoint: typeof otel === 'string' ? otel : undefined, serviceName: 'bosco' });
   });
   const globals = () => program.opts<{ config?: string }>();
 
@@ -240,6 +251,20 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--spike <accountId>', 'accounts with ten times the usual volume (repeat or comma-separate)', collect)
     .action(async (options) => setExitCode(await (await import('./commands/sim.js')).simServeCommand(options)));
 
+  const runbookCommands = () => import('./commands/runbook.js');
+  const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');
+  runbook.command('list').description('every runbook, with when to use it')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await runbookCommands()).runbookListCommand(options)));
+  runbook.command('show').description('print a runbook').argument('<name>', 'runbook name (bosco runbook list)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (name: string, options) => setExitCode(await (await runbookCommands()).runbookShowCommand({ ...options, name })));
+  runbook.command('check').description("run a runbook's pre-checks against live state; exit 1 if any fails")
+    .argument('<name>', 'runbook with automated pre-checks: cutover')
+    .requiredOption('--client <id>', 'client id')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (name: string, options) => setExitCode(await (await runbookCommands()).runbookCheckCommand({ ...options, name, config: globals().config })));
+
   return program;
 }
 
@@ -266,5 +291,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bosco: unexpected error: ${internal.message}\n  hint: rerun with --debug and report the stack\n`);
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return internal.exitCode;
+  } finally {
+    await shutdownTelemetry();
   }
 }

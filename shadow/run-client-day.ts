@@ -137,15 +137,17 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
         const results = await loadDay(context, date, filter);
         const failed = [...staged, ...results].filter((r) => r.status === 'failed');
         if (failed.length > 0) throw new BoscoError('PLATFORM_FAILED', `load failed for ${failed.map((r) => `${r.platform} (${r.reason})`).join('; ')}`, { hint: 'fix the cause, then rerun with --resume' });
-        // The new side is complete now: that instant is what the 08:00 deadline is measured against.
+        // The new side is complete now: that instant is what the 08:00 deadline is measured against. A rerun
+        // (a backfill, a retry) keeps the first completion: the day's data was ready then.
         await ensureShadowTables(warehouse);
-        const completedAt = new Date();
+        const [earlier] = await warehouse.query(`SELECT completed_at FROM ${SLA_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE)`, [client.id, date]);
+        const completedAt = earlier?.completed_at ? new Date(String(earlier.completed_at)) : new Date();
         const deadline = slaDeadline(date, timeZone);
         const sla = slaStatus(deadline, completedAt, completedAt);
         await warehouse.replacePartition(SLA_TABLE, { client_id: client.id, date }, [
           { time_zone: timeZone, deadline: deadline.toISOString(), completed_at: completedAt.toISOString(), status: sla },
         ]);
-        if (sla === 'missed') await env.bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: client.id, date, deadline: deadline.toISOString(), completed_at: completedAt.toISOString() }, { orderingKey: client.id });
+        if (sla === 'missed' && !earlier?.completed_at) await env.bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: client.id, date, deadline: deadline.toISOString(), completed_at: completedAt.toISOString() }, { orderingKey: client.id });
         return { rows: results.reduce((sum, r) => sum + r.rows, 0), quarantined: results.filter((r) => r.status === 'quarantined').length, sla };
       }),
     );

@@ -29,9 +29,18 @@ export class LocalStageStore implements StageStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { clients: {} };
       throw error;
     }
-    const parsed = FileSchema.safeParse(JSON.parse(text));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = FileSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new BoscoError('CONFIG_INVALID', `${this.path} is not a stage file: ${parsed.error.issues[0]?.message}`, { hint: 'restore it from the flag audit log (bosco flags history) or remove it to start every client at legacy' });
+      // Never suggest deleting it: without the file every live client would fall back to legacy.
+      throw new BoscoError('CONFIG_INVALID', `${this.path} is not a readable stage file`, {
+        hint: 'restore it from a backup, or rebuild each client\'s stage from bosco flags history; do not delete it (every client would read as legacy)',
+      });
     }
     return parsed.data;
   }
