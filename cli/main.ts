@@ -251,6 +251,41 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--spike <accountId>', 'accounts with ten times the usual volume (repeat or comma-separate)', collect)
     .action(async (options) => setExitCode(await (await import('./commands/sim.js')).simServeCommand(options)));
 
+  const serveCommands = () => import('./commands/serve.js');
+  const serve = program
+    .command('serve')
+    .description('the serving API (metrics routed by each client\'s stage) and the cutover dashboard, until interrupted')
+    .option('--port <port>', 'port (default: serve.port, 8787; 0 picks a free one)')
+    .option('--host <address>', 'interface to listen on (default: serve.host, 127.0.0.1)')
+    .action(async (options) => setExitCode(await (await serveCommands()).serveCommand({ ...options, config: globals().config })));
+  const keys = serve.command('keys').description('API keys for the serving API (only their hashes are stored)');
+  keys
+    .command('add')
+    .description('make a key for one client (reads only that client) or an admin (runs the cutover); printed once')
+    .option('--client <id>', 'the client the key reads')
+    .option('--admin', 'an admin key, for promote and rollback from the dashboard')
+    .option('--actor <name>', 'who an admin key acts as, in the audit log')
+    .option('--id <id>', 'the key id (default: random)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await serveCommands()).serveKeysAddCommand({ ...options, config: globals().config })));
+  keys
+    .command('list')
+    .description('key ids and what they may read (never the keys)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await serveCommands()).serveKeysListCommand({ ...options, config: globals().config })));
+  keys
+    .command('revoke')
+    .description('remove a key from the keys file')
+    .argument('<id>', 'key id')
+    .action(async (id: string) => setExitCode(await (await serveCommands()).serveKeysRevokeCommand({ id, config: globals().config })));
+  program
+    .command('dashboard')
+    .description('write the cutover dashboard as one self-contained HTML file (no support controls)')
+    .requiredOption('--out <file>', 'the HTML file to write')
+    .option('--days <n>', 'days of trend and SLA history ending today (default 30)', positiveInteger)
+    .addOption(new Option('--format <format>', 'json prints the report on stdout').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await import('./commands/dashboard.js')).dashboardCommand({ ...options, config: globals().config })));
+
   const runbookCommands = () => import('./commands/runbook.js');
   const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');
   runbook.command('list').description('every runbook, with when to use it')

@@ -101,6 +101,8 @@ export const ClientSchema = z
      * its default from `CONVERSION_DEFINITIONS`. Read it through `conversionsFor`.
      */
     conversions: ConversionsSchema.optional(),
+    /** Spend budgets in the client's currency, for pacing (`bosco insights`). Default: none, and pacing says so. */
+    budgets: z.object({ monthly: z.number().finite().nonnegative() }).strict().optional(),
   })
   .strict();
 export type ClientConfig = z.infer<typeof ClientSchema>;
@@ -262,6 +264,35 @@ const GateSchema = z
 /** Days each platform may still restate a day (late conversions); a younger day is pending, not clean. */
 const RESTATEMENT_DEFAULTS: Record<Platform, number> = { google_ads: 3, meta_ads: 7, ga4: 3, shopify: 1, tiktok_ads: 7 };
 
+const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+/** Where clients' stages live: a file in the workspace (`local`, the default) or an Unleash feature flag. */
+export const FlagStoreSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }).strict(),
+  z
+    .object({
+      kind: z.literal('unleash'),
+      /** Unleash's API root, e.g. `https://unleash.example.com/api`: the SDK reads `<url>/client/features`, writes go to `<url>/admin`. */
+      url: z.url(),
+      /** Environment variable holding a backend (client) API token for `environment`; every read needs it. */
+      apiTokenEnv: ENV_NAME,
+      /** Environment variable holding an admin API token (or a service account's) allowed to change the flag; only writes need it. */
+      adminTokenEnv: ENV_NAME,
+      /** The SDK's app name, shown in Unleash. Default `bosco`. */
+      appName: z.string().min(1).optional(),
+      /** The Unleash environment whose strategies carry the stages; the client token must be for it. Default `production`. */
+      environment: z.string().min(1).optional(),
+      /** The Unleash project holding the flag. Default `default`. */
+      project: z.string().min(1).optional(),
+      /** The migration's feature flag. Default `bosco-migration-stage`. */
+      flagName: z.string().regex(/^[A-Za-z0-9_.~-]+$/, 'expected a URL-friendly flag name').optional(),
+      /** The SDK's backup of the last flags it read, served when Unleash is down; relative to the config file. Default `<workspace>/flags/unleash-backup.json`. */
+      backupPath: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+export type FlagStoreSettings = z.infer<typeof FlagStoreSchema>;
+
 const FLAG_DEFAULTS = {
   gates: { live: { cleanDays: 7, requireSla: true }, complete: { cleanDays: 14, requireSla: true } },
   restatementDays: RESTATEMENT_DEFAULTS,
@@ -270,6 +301,8 @@ const FLAG_DEFAULTS = {
 
 export const FlagSettingsSchema = z
   .object({
+    /** Where the stages live. Default (absent) `{ kind: 'local' }`: `<workspace>/flags/stages.json`. Read it through `openStageStore`. */
+    store: FlagStoreSchema.optional(),
     /** The gate to enter each stage (entering shadow needs none). */
     gates: z
       .object({ live: GateSchema.default(FLAG_DEFAULTS.gates.live), complete: GateSchema.default(FLAG_DEFAULTS.gates.complete) })
@@ -281,9 +314,96 @@ export const FlagSettingsSchema = z
      * metrics (or has missing or duplicate rows) is moved back to `shadow` by the shadow run.
      */
     autoRollback: z.record(z.string(), z.object({ maxFailingMetrics: z.number().int().nonnegative().default(0) }).strict()).default({}),
+    /** The planned rollout, in order, for the cutover dashboard: each phase's clients and the stage they should reach (default `live`). Default: none. */
+    phases: z.array(z.object({ name: z.string().min(1), clients: z.array(z.string().min(1)).min(1), target: z.enum(['shadow', 'live', 'complete']).default('live') }).strict()).optional(),
   })
   .strict();
 export type FlagSettings = z.infer<typeof FlagSettingsSchema>;
+
+/** Key ids name keys in logs, spans and `bosco serve keys`; they are not secret. */
+export const API_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * One API key of `bosco serve`, stored only as a hash. A key reads one client's numbers, or (admin) any client's and
+ * the cutover endpoints. Keys must be high-entropy (`bosco serve keys add` makes 256-bit ones), which is why a plain
+ * SHA-256 is enough: there is nothing to guess, and a slow hash would cost every request.
+ */
+export const ServeKeySchema = z
+  .object({
+    id: z.string().regex(API_KEY_ID, 'expected letters, digits, . _ - (at most 64)'),
+    /** `sha256:<64 hex digits>` of the whole key. */
+    hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits> (the hash, never the key)'),
+    /** The one client this key reads. */
+    client: z.string().min(1).optional(),
+    /** Reads every client and may promote and roll back. */
+    admin: z.literal(true).optional(),
+    /** Who an admin key acts as in the audit log. Default `key:<id>`. */
+    actor: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((key) => (key.client !== undefined) !== (key.admin === true), { message: 'a key has either "client" or "admin": true, not both or neither' })
+  .refine((key) => key.actor === undefined || key.admin === true, { message: '"actor" is for admin keys', path: ['actor'] });
+export type ServeKey = z.infer<typeof ServeKeySchema>;
+
+export const ServeSettingsSchema = z
+  .object({
+    /** Interface `bosco serve` binds. Default 127.0.0.1: only this machine; put a TLS proxy in front to expose it. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Port; 0 picks a free one. Default 8787. */
+    port: z.number().int().min(0).max(65535).default(8787),
+    /** Keys kept in the config itself (hashes only). */
+    keys: z.array(ServeKeySchema).default([]),
+    /** JSON file of more keys, `{ "keys": [...] }`, which `bosco serve keys add` writes; relative to the config file. Default `<workspace>/serve/keys.json`. */
+    keysFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((serve) => new Set(serve.keys.map((k) => k.id)).size === serve.keys.length, { message: 'key ids must be unique', path: ['keys'] });
+export type ServeSettings = z.infer<typeof ServeSettingsSchema>;
+
+const MODEL_RECOMMENDATION_DEFAULTS = { shiftShare: 0.2, max: 3, minDailySpend: 1 };
+const MODEL_DEFAULTS = {
+  trainingDays: 56,
+  horizonDays: 7,
+  minHistoryDays: 14,
+  intervalLevel: 0.9,
+  anomalyLevel: 0.99,
+  pacingBand: 0.05,
+  recommendations: MODEL_RECOMMENDATION_DEFAULTS,
+  reconcile: { tolerances: {} },
+};
+
+/** Forecasts, pacing, anomalies and recommendations (`new-pipeline/models/`). */
+export const ModelSettingsSchema = z
+  .object({
+    /** Days of history a forecast is fitted on, ending on the run's day. Default 56 (8 weeks). */
+    trainingDays: z.number().int().min(14).max(366).default(MODEL_DEFAULTS.trainingDays),
+    /** Days forecast after the run's day. Default 7. */
+    horizonDays: z.number().int().min(1).max(31).default(MODEL_DEFAULTS.horizonDays),
+    /** Fewest days with data a series needs to be forecast at all (the model has 8 terms). Default 14. */
+    minHistoryDays: z.number().int().min(10).default(MODEL_DEFAULTS.minHistoryDays),
+    /** Share of future values a prediction interval should hold. Default 0.9. */
+    intervalLevel: z.number().gt(0).lt(1).default(MODEL_DEFAULTS.intervalLevel),
+    /** The interval a day must leave to be an anomaly: wider than a forecast's, so a day of noise is not one. Default 0.99. */
+    anomalyLevel: z.number().gt(0).lt(1).default(MODEL_DEFAULTS.anomalyLevel),
+    /** Projected month-end spend within budget × (1 ± pacingBand) is on pace. Default 0.05. */
+    pacingBand: z.number().nonnegative().lt(1).default(MODEL_DEFAULTS.pacingBand),
+    recommendations: z
+      .object({
+        /** Share of the donor campaign's forecast spend a recommendation moves. Default 0.2. */
+        shiftShare: z.number().gt(0).max(1).default(MODEL_RECOMMENDATION_DEFAULTS.shiftShare),
+        /** Most recommendations per client. Default 3. */
+        max: z.number().int().nonnegative().default(MODEL_RECOMMENDATION_DEFAULTS.max),
+        /** Campaigns spending less than this per day on average are left out. Default 1. */
+        minDailySpend: z.number().nonnegative().default(MODEL_RECOMMENDATION_DEFAULTS.minDailySpend),
+      })
+      .strict()
+      .default(MODEL_RECOMMENDATION_DEFAULTS),
+    /** Reconciling predictions tables: a forecast outside the other side's interval still matches within these. Default: spend, conversions, revenue `abs 0.01`, `rel 0`. */
+    reconcile: z.object({ tolerances: MetricTolerancesSchema.default({}) }).strict().default({ tolerances: {} }),
+  })
+  .strict()
+  .refine((models) => models.minHistoryDays <= models.trainingDays, { message: 'must not exceed trainingDays', path: ['minHistoryDays'] });
+export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 
 export const ConfigSchema = z
   .object({
@@ -339,6 +459,10 @@ export const ConfigSchema = z
       .default({ concurrency: 4 }),
     /** Per-client cutover: where stages live, and the evidence a promotion needs. */
     flags: FlagSettingsSchema.default(FLAG_DEFAULTS),
+    /** Forecasts, budget pacing, anomalies and recommendations (`bosco models`, `bosco insights`). */
+    models: ModelSettingsSchema.default(MODEL_DEFAULTS),
+    /** The HTTP API (`bosco serve`): where it listens and the API keys it accepts. */
+    serve: ServeSettingsSchema.default({ host: '127.0.0.1', port: 8787, keys: [] }),
   })
   .strict();
 

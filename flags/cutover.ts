@@ -27,6 +27,8 @@ export interface CutoverContext {
   actor: string;
   /** The day gates are decided on, in the reporting zone. */
   today: string;
+  /** Run when a client goes live, before anything else reads its stage: makes its new side's history servable. */
+  onLive?: (warehouse: Warehouse, clientId: string) => Promise<unknown>;
 }
 
 export interface CutoverOutcome {
@@ -76,6 +78,8 @@ async function decide(context: CutoverContext, client: ClientConfig, from: Stage
 /** Writes the stage (compare-and-set on the version read first), then appends the audit entry and announces it. */
 async function apply(context: CutoverContext, record: StageRecord | undefined, clientId: string, to: Stage, action: AuditAction, reason: string, evidence: unknown): Promise<AuditEntry> {
   const from = record?.stage ?? DEFAULT_STAGE;
+  // Published first: a conflicting write then fails with the history already in place, which is harmless.
+  if (to === 'live' && context.onLive) await context.warehouse.use((warehouse) => context.onLive!(warehouse, clientId));
   await context.store.set({ clientId, stage: to, expectedVersion: record?.version });
   const entry: AuditEntry = { entry_id: newEntryId('fl'), client_id: clientId, action, from_stage: from, to_stage: to, actor: context.actor, reason, evidence, at: new Date().toISOString() };
   await context.warehouse.use(async (warehouse) => {

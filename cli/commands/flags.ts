@@ -11,6 +11,7 @@ import { openStageStore } from '../../flags/index.js';
 import { DEFAULT_STAGE, parseStage } from '../../flags/stages.js';
 import { STAGES } from '../../flags/types.js';
 import { shadowEvidence } from '../../shadow/gate-evidence.js';
+import { publishShadowHistory } from '../../shadow/publish-history.js';
 
 interface Common {
   config?: string;
@@ -37,6 +38,7 @@ async function withCutover<T>(options: Common, work: (context: CutoverContext, l
         settings: loaded.config.flags,
         actor: options.actor ?? process.env.BOSCO_ACTOR ?? userInfo().username,
         today: resolveReportDate('today', loaded.config.reportingTimeZone),
+        onLive: publishShadowHistory,
       },
       loaded,
     );

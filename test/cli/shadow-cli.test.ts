@@ -132,6 +132,17 @@ describe('bosco shadow run', () => {
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
     expect(promoted.stdout).toMatch(/PASS clean-streak: 1 consecutive final days reconciled clean/);
     expect(promoted.stdout).toMatch(/client-1: shadow → live/);
+    // Going live publishes the client's verified shadow history to the serving tables.
+    const published = await DuckDbWarehouse.open({ path: join(clean, '.bosco', 'warehouse.duckdb') });
+    try {
+      const rows = (table: string) => published.query(`SELECT * FROM ${table} WHERE client_id = 'client-1' ORDER BY ALL`);
+      const served = await rows(SERVING_TABLES.metricRows);
+      expect(served.length).toBeGreaterThan(0);
+      expect(served).toEqual(await rows(SHADOW_TABLES.metricRows));
+    } finally {
+      await published.close();
+    }
+
     // Complete needs 14 clean days (the default gate): one is not enough, and nothing changes.
     const refused = await runCli(['flags', 'promote', 'client-1', '--reason', 'straight to complete'], { cwd: clean });
     expect(refused.code).toBe(1);
