@@ -9,6 +9,7 @@ import { median, runChild, type ChildRun } from './child.js';
 import { BENCH_DATE, BENCH_METRICS, ensureDataset, type Planted } from './generate.js';
 import { runIngestBench } from './ingest.js';
 import { runLoadBench } from './pipeline-load.js';
+import { runServeBench } from './serve.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = join(BENCH_DIR, '.data');
@@ -167,12 +168,12 @@ function printTable(results: SizeResult[]): void {
   }
 }
 
-/** `BENCH_CASES` picks the cases (default all): reconcile, ingest, load. */
-const cases = new Set((process.env.BENCH_CASES ?? 'reconcile,ingest,load').split(',').map((name) => name.trim()));
+/** `BENCH_CASES` picks the cases (default all): reconcile, ingest, load, serve. */
+const cases = new Set((process.env.BENCH_CASES ?? 'reconcile,ingest,load,serve').split(',').map((name) => name.trim()));
 
 try {
   if (cases.has('reconcile')) await reconcileBench();
-  for (const [name, bench] of [['ingest', runIngestBench], ['load', () => runLoadBench()]] as const) {
+  for (const [name, bench] of [['ingest', runIngestBench], ['load', () => runLoadBench()], ['serve', runServeBench]] as const) {
     if (!cases.has(name)) continue;
     const { table, json } = await bench();
     console.log(`\n${table}`);
