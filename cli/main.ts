@@ -286,6 +286,38 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'json prints the report on stdout').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await import('./commands/dashboard.js')).dashboardCommand({ ...options, config: globals().config })));
 
+  const modelCommands = () => import('./commands/models.js');
+  const models = program.command('models').description('forecasts of spend, conversions and revenue per campaign, written to the predictions table');
+  models.command('run').description('forecast every running campaign from a day, 7 days ahead by default, into the predictions table')
+    .requiredOption('--date <date>', 'last day of data to forecast from: YYYY-MM-DD, yesterday or today')
+    .option('--client <id>', 'only these clients (repeat or comma-separate)', collect)
+    .option('--namespace <name>', 'read <name>.metric_rows and write <name>.predictions, e.g. shadow (default: the serving tables)')
+    .option('--dry-run', 'compute and show what would be written; write nothing')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await modelCommands()).modelsRunCommand({ ...options, config: globals().config })));
+  models.command('backtest').description('forecast from every day of a range and score against actuals and the same-weekday-last-week baseline; exit 1 unless the model beats it on every platform and metric')
+    .requiredOption('--from <date>', 'first day forecast from').requiredOption('--to <date>', 'last day forecast from')
+    .option('--client <id>', 'only these clients (repeat or comma-separate)', collect)
+    .option('--namespace <name>', 'read <name>.metric_rows, e.g. shadow (default: the serving tables)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await modelCommands()).modelsBacktestCommand({ ...options, config: globals().config })));
+  models.command('reconcile').description("the legacy system's predictions against the new ones for one forecast day: the reconcile engine and JSON contract, a forecast matching inside the other side's interval")
+    .requiredOption('--date <date>', 'the day both sides forecast from: YYYY-MM-DD, yesterday or today')
+    .requiredOption('--legacy <table>', "the legacy side's predictions table or view, e.g. legacy_export.predictions")
+    .option('--new <table>', 'the new side (default: predictions, or <namespace>.predictions)')
+    .option('--namespace <name>', 'the new side is <name>.predictions, e.g. shadow')
+    .option('--client <id>', 'only this client').option('--model <name>', "only the new side's rows of this model (default: all)")
+    .option('--rows', 'include row-level differences')
+    .option('--limit <n>', 'most row-level differences to show (default reconcile.limit, 1000)', positiveInteger)
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await modelCommands()).modelsReconcileCommand({ ...options, config: globals().config })));
+  program.command('insights').description("one client's forecast, budget pacing, anomalies and budget recommendations")
+    .requiredOption('--client <id>', 'client id')
+    .option('--date <date>', 'last day of data: YYYY-MM-DD, yesterday or today (default: yesterday)')
+    .option('--namespace <name>', 'read <name>.metric_rows, e.g. shadow (default: the serving tables)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await modelCommands()).insightsCommand({ ...options, config: globals().config })));
+
   const runbookCommands = () => import('./commands/runbook.js');
   const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');
   runbook.command('list').description('every runbook, with when to use it')

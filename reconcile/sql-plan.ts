@@ -86,7 +86,12 @@ export function comparisonPlan(d: SqlDialect, spec: ComparisonSpec, tolerances: 
     const n = q(NEW_PREFIX + metric);
     const allowed = d.greatest(toleranceExpr(metric, 'abs', clientRef), `${toleranceExpr(metric, 'rel', clientRef)} * abs(${l})`);
     const slack = `1e-12 * ${d.greatest('1', d.greatest(`abs(${l})`, `abs(${n})`))}`;
-    return `(CASE WHEN ${l} = ${n} AND ${l} - ${l} = 0 THEN false WHEN ${l} IS NULL AND ${n} IS NULL THEN false WHEN ${l} IS NULL OR ${n} IS NULL THEN true ELSE abs(${n} - ${l}) > ${allowed} + ${slack} END)`;
+    // The SQL twin of `intervalsMatch`: a value inside the other side's interval matches (a NULL bound makes the test NULL, so it does not).
+    const interval = spec.intervals?.[metric];
+    const withinInterval = interval
+      ? ` WHEN ${n} BETWEEN ${q(LEGACY_PREFIX + interval.lower)} AND ${q(LEGACY_PREFIX + interval.upper)} OR ${l} BETWEEN ${q(NEW_PREFIX + interval.lower)} AND ${q(NEW_PREFIX + interval.upper)} THEN false`
+      : '';
+    return `(CASE WHEN ${l} = ${n} AND ${l} - ${l} = 0 THEN false WHEN ${l} IS NULL AND ${n} IS NULL THEN false WHEN ${l} IS NULL OR ${n} IS NULL THEN true${withinInterval} ELSE abs(${n} - ${l}) > ${allowed} + ${slack} END)`;
   }
 
   function withoutDuplicates(relation: string, duplicates?: string): string {
@@ -100,7 +105,8 @@ export function comparisonPlan(d: SqlDialect, spec: ComparisonSpec, tolerances: 
    */
   function joined(legacy: string, next: string, duplicates: string | undefined, allKeys: boolean, unmatchedKey = false): string {
     const keyColumns = (allKeys ? spec.keys : [spec.clientKey]).map((key) => `coalesce(l.${q(key)}, n.${q(key)}) AS ${q(key)}`);
-    const metricColumns = spec.metrics.flatMap((metric) => [`l.${q(metric)} AS ${q(LEGACY_PREFIX + metric)}`, `n.${q(metric)} AS ${q(NEW_PREFIX + metric)}`]);
+    const compared = [...spec.metrics, ...Object.values(spec.intervals ?? {}).flatMap((interval) => [interval.lower, interval.upper])];
+    const metricColumns = compared.flatMap((column) => [`l.${q(column)} AS ${q(LEGACY_PREFIX + column)}`, `n.${q(column)} AS ${q(NEW_PREFIX + column)}`]);
     const hashColumn = `CASE WHEN l.${client} IS NOT NULL AND n.${client} IS NOT NULL THEN NULL ELSE ${d.hashOf(spec.keys.map((key) => `coalesce(l.${q(key)}, n.${q(key)})`))} END AS unmatched_key`;
     return `SELECT ${[...keyColumns, `l.${client} IS NOT NULL AS in_legacy`, `n.${client} IS NOT NULL AS in_new`, ...metricColumns, ...(unmatchedKey ? [hashColumn] : [])].join(', ')}
       FROM ${withoutDuplicates(legacy, duplicates)} l FULL OUTER JOIN ${withoutDuplicates(next, duplicates)} n ON ${on('l', 'n')}`;

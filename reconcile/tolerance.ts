@@ -33,6 +33,24 @@ export function valuesMatch(legacy: number | null, next: number | null, toleranc
   return Math.abs(next - legacy) <= allowed + floatSlack(legacy, next);
 }
 
+/** A value's interval: both bounds, or NULL where a side has none. */
+export interface Interval {
+  lower: number | null;
+  upper: number | null;
+}
+
+const inside = (value: number, interval: Interval | undefined) =>
+  interval !== undefined && interval.lower !== null && interval.upper !== null && interval.lower <= value && value <= interval.upper;
+
+/**
+ * The matching rule for values with intervals (forecasts): either side's value inside the other side's interval,
+ * bounds included, or else `valuesMatch`. NULL still matches only NULL.
+ */
+export function intervalsMatch(legacy: number | null, next: number | null, tolerance: Tolerance, legacyInterval?: Interval, newInterval?: Interval): boolean {
+  if (legacy !== null && next !== null && (inside(next, legacyInterval) || inside(legacy, newInterval))) return true;
+  return valuesMatch(legacy, next, tolerance);
+}
+
 function merge(base: Tolerance, override: { abs?: number; rel?: number } | undefined): Tolerance {
   return { abs: override?.abs ?? base.abs, rel: override?.rel ?? base.rel };
 }

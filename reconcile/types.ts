@@ -10,6 +10,18 @@ export interface ComparisonSpec {
   /** The key column that names the client (reports roll up per client). */
   clientKey: string;
   metrics: readonly string[];
+  /**
+   * Per metric, the columns holding each side's interval around its value (forecasts: the prediction interval).
+   * A metric listed here also matches when either side's value lies inside the other side's interval, bounds
+   * included; a NULL bound never holds a value. Default: none, so values match by tolerance alone.
+   */
+  intervals?: Readonly<Record<string, IntervalColumns>>;
+}
+
+/** The columns of one metric's interval. */
+export interface IntervalColumns {
+  lower: string;
+  upper: string;
 }
 
 /** Tolerances per metric, with per-client overrides. */

@@ -8,6 +8,7 @@ import { openWarehouse } from '../core/warehouse/index.js';
 import { openStageStore } from '../flags/index.js';
 import { installErrorHandlers } from './api/errors.js';
 import { registerHealthRoutes } from './api/health-routes.js';
+import { registerInsightsRoutes } from './api/insights-route.js';
 import { registerMetricsRoutes } from './api/metrics-route.js';
 import { installTracing } from './api/tracing.js';
 import { apiKeyAuthenticator, keyring } from './auth/api-key-authenticator.js';
@@ -36,6 +37,7 @@ export async function buildServer(deps: ServeDeps): Promise<FastifyInstance> {
   });
   registerHealthRoutes(app, deps);
   registerMetricsRoutes(app, deps);
+  registerInsightsRoutes(app, deps);
   await registerDashboardRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,239 @@
+import Table from 'cli-table3';
+import { z } from 'zod';
+import { loadConfig, type LoadedConfig } from '../../core/config.js';
+import { resolveReportDate } from '../../core/dates.js';
+import { BoscoError } from '../../core/errors.js';
+import { openWarehouse, type Warehouse } from '../../core/warehouse/index.js';
+import type { BacktestReport } from '../../new-pipeline/models/backtest.js';
+import { clientInsights, type Insights } from '../../new-pipeline/models/insights.js';
+import { reconcilePredictions } from '../../new-pipeline/models/predictions.js';
+import { runBacktest, runModels, type ModelsRunReport } from '../../new-pipeline/models/run-models.js';
+import { modelTables, type ModelTables } from '../../new-pipeline/models/series.js';
+import { FORECAST_METRICS } from '../../new-pipeline/models/types.js';
+import { newRunId } from '../../reconcile/reconcile.js';
+import { buildToleranceTable } from '../../reconcile/tolerance.js';
+
+type Format = 'table' | 'json';
+
+interface Common {
+  config?: string;
+  /** Read `<namespace>.metric_rows` and write `<namespace>.predictions` (e.g. `shadow`); default the serving tables. */
+  namespace?: string;
+  format?: Format;
+  write?: (text: string) => void;
+  isTTY?: boolean;
+}
+
+export interface ModelsRunCommandOptions extends Common {
+  date: string;
+  client?: string[];
+  dryRun?: boolean;
+}
+
+export interface ModelsBacktestCommandOptions extends Common {
+  from: string;
+  to: string;
+  client?: string[];
+}
+
+export interface ModelsReconcileCommandOptions extends Common {
+  /** The day both sides forecast from. */
+  date: string;
+  /** The legacy side's predictions table (or view), e.g. `legacy_export.predictions`. */
+  legacy: string;
+  /** The new side's; default the namespace's (or the serving) predictions table. */
+  new?: string;
+  client?: string;
+  /** Only the new side's rows of this model. */
+  model?: string;
+  rows?: boolean;
+  limit?: number;
+}
+
+export interface InsightsCommandOptions extends Common {
+  client: string;
+  date?: string;
+}
+
+const NamespaceSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a schema name (letters, digits, underscores)').optional();
+
+const writer = (options: Common) => options.write ?? ((text: string) => process.stdout.write(text));
+const formatOf = (options: Common): Format => options.format ?? ((options.isTTY ?? Boolean(process.stdout.isTTY)) ? 'table' : 'json');
+
+function tablesOf(options: Common): ModelTables {
+  const parsed = NamespaceSchema.safeParse(options.namespace);
+  if (!parsed.success) {
+    throw new BoscoError('USAGE', `--namespace '${options.namespace}' is not a schema name`, { hint: 'use letters, digits and underscores, e.g. --namespace shadow' });
+  }
+  return modelTables(parsed.data);
+}
+
+async function withWarehouse<T>(loaded: LoadedConfig, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await openWarehouse(loaded);
+  try {
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** A client the config names, or one with rows: anything else is a typo, not a client without history. */
+async function checkClients(warehouse: Warehouse, loaded: LoadedConfig, tables: ModelTables, clients: readonly string[] | undefined): Promise<void> {
+  const hasRows = (await warehouse.describe(tables.metricRows)).length > 0;
+  for (const clientId of clients ?? []) {
+    if (loaded.config.clients.some((c) => c.id === clientId)) continue;
+    const [found] = hasRows ? await warehouse.query(`SELECT count(*) AS n FROM (SELECT client_id FROM ${tables.metricRows} WHERE client_id = ? LIMIT 1) one`, [clientId]) : [];
+    if (Number(found?.n ?? 0) === 0) {
+      throw new BoscoError('UNKNOWN_CLIENT', `client '${clientId}' is not in the config and has no rows in ${tables.metricRows}`, {
+        hint: 'check the client id (ids are compared exactly, case included), or add the client to "clients" in the config',
+      });
+    }
+  }
+}
+
+const money = (value: number | null | undefined) => (value === null || value === undefined ? '' : value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const percent = (value: number | null) => (value === null ? '' : `${value.toFixed(2)}%`);
+const plainTable = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
+
+function renderRun(report: ModelsRunReport): string {
+  const table = plainTable(['client', 'status', 'campaigns', 'skipped', 'rows', 'reason']);
+  for (const c of report.clients) table.push([c.client_id, c.status, c.campaigns, c.skipped, c.rows, c.reason ?? '']);
+  const rows = report.clients.reduce((sum, c) => sum + c.rows, 0);
+  return [
+    `Models run ${report.forecast_date} · ${report.model.name} ${report.model.version} · trained on ${report.training.from}..${report.training.to} · forecasts ${report.forecast_days.from}..${report.forecast_days.to}`,
+    report.clients.length > 0 ? table.toString() : '(no clients)',
+    ...(report.statements ?? []).map((sql) => `${sql};`),
+    report.dry_run ? `dry run: ${rows} row(s) would be written to ${report.predictions_table}; nothing was written` : `wrote ${rows} row(s) to ${report.predictions_table} (run ${report.run_id})`,
+  ].join('\n') + '\n';
+}
+
+/** `bosco models run --date D`: forecasts every client's running campaigns from D into the predictions table. */
+export async function modelsRunCommand(options: ModelsRunCommandOptions): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const date = resolveReportDate(options.date, loaded.config.reportingTimeZone);
+  const tables = tablesOf(options);
+  const report = await withWarehouse(loaded, async (warehouse) => {
+    await checkClients(warehouse, loaded, tables, options.client);
+    return runModels(warehouse, { date, config: loaded.config, clients: options.client, tables, dryRun: options.dryRun, runId: newRunId() });
+  });
+  writer(options)(formatOf(options) === 'json' ? JSON.stringify(report) + '\n' : renderRun(report));
+  return 0;
+}
+
+function renderBacktest(report: BacktestReport): string {
+  const table = plainTable(['platform', 'metric', 'points', 'MAPE model', 'MAPE naive', 'WAPE model', 'WAPE naive', 'coverage model', 'coverage naive', 'beats naive']);
+  for (const r of report.rows) {
+    table.push([r.platform, r.metric, r.points, percent(r.model.mape), percent(r.baseline.mape), percent(r.model.wape), percent(r.baseline.wape), `${(r.model.coverage * 100).toFixed(1)}%`, `${(r.baseline.coverage * 100).toFixed(1)}%`, r.beats_baseline ? 'yes' : 'NO']);
+  }
+  const verdict =
+    report.status === 'pass'
+      ? `PASS: ${report.model.name} beats the ${report.baseline.name} baseline (same weekday last week) on every platform and metric`
+      : report.rows.length === 0
+        ? 'FAIL: nothing to score (no campaign had enough history and actuals in the range)'
+        : `FAIL: ${report.model.name} does not beat the ${report.baseline.name} baseline on ${report.rows.filter((r) => r.nonzero_points > 0 && !r.beats_baseline).map((r) => `${r.platform} ${r.metric}`).join(', ')}`;
+  return [
+    `Backtest · forecast origins ${report.from}..${report.to} · ${report.horizon_days}-day forecasts · ${Math.round(report.interval_level * 100)}% intervals · ${report.forecasts} forecasts scored`,
+    report.rows.length > 0 ? table.toString() : '(no forecasts)',
+    'MAPE over days with a non-zero actual; coverage: share of actuals inside the prediction interval.',
+    verdict,
+  ].join('\n') + '\n';
+}
+
+/**
+ * `bosco models backtest --from D1 --to D2`: from every day in the range, forecasts each running campaign from its
+ * past alone and scores the days that have actuals against the same-weekday-last-week baseline. Exit 0 when the
+ * model beats the baseline on every platform and metric, 1 when not.
+ */
+export async function modelsBacktestCommand(options: ModelsBacktestCommandOptions): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const zone = loaded.config.reportingTimeZone;
+  const from = resolveReportDate(options.from, zone);
+  const to = resolveReportDate(options.to, zone);
+  if (from > to) throw new BoscoError('USAGE', `--from ${from} is after --to ${to}`, { hint: 'give the earlier day as --from' });
+  const tables = tablesOf(options);
+  const report = await withWarehouse(loaded, async (warehouse) => {
+    await checkClients(warehouse, loaded, tables, options.client);
+    return runBacktest(warehouse, { from, to, config: loaded.config, clients: options.client, tables });
+  });
+  writer(options)(formatOf(options) === 'json' ? JSON.stringify(report) + '\n' : renderBacktest(report));
+  return report.status === 'pass' ? 0 : 1;
+}
+
+/**
+ * `bosco models reconcile --date D --legacy <table>`: the legacy system's predictions against the new ones, with the
+ * reconcile engine and its JSON contract; a forecast matches inside the other side's interval or within
+ * `models.reconcile.tolerances`. Exit 0 when every client matches, 1 when not. Not written to the reconcile history.
+ */
+export async function modelsReconcileCommand(options: ModelsReconcileCommandOptions): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const date = resolveReportDate(options.date, loaded.config.reportingTimeZone);
+  const next = options.new ?? tablesOf(options).predictions;
+  const format = formatOf(options);
+  const wantDifferences = options.rows || format !== 'json';
+  const report = await withWarehouse(loaded, (warehouse) =>
+    reconcilePredictions(warehouse, {
+      legacy: options.legacy,
+      next,
+      forecastDate: date,
+      clientId: options.client,
+      model: options.model,
+      tolerances: buildToleranceTable(FORECAST_METRICS, loaded.config.models.reconcile.tolerances),
+      differencesLimit: wantDifferences ? (options.limit ?? loaded.config.reconcile.limit) : undefined,
+    }),
+  );
+  if (format === 'json') {
+    const { differences, ...rest } = report;
+    writer(options)(JSON.stringify(options.rows ? { ...rest, differences: differences ?? [] } : rest) + '\n');
+  } else {
+    const { renderTable } = await import('../../reconcile/render/table.js');
+    writer(options)(renderTable(report, { legacyLabel: options.legacy, newLabel: next, rows: Boolean(options.rows), color: options.isTTY ?? Boolean(process.stdout.isTTY) }));
+  }
+  return report.status === 'pass' ? 0 : 1;
+}
+
+function renderInsights(insights: Insights): string {
+  const ccy = insights.currency ? ` ${insights.currency}` : '';
+  const lines = [
+    `Insights for ${insights.client_id} on ${insights.date} · ${insights.model.name} ${insights.model.version} · trained on ${insights.model.training_from}..${insights.model.training_to}`,
+  ];
+  if (insights.status !== 'ok') lines.push(`Not enough history: ${insights.reason}.`);
+
+  lines.push('', `Forecast, next ${insights.model.horizon_days} days (${Math.round(insights.model.interval_level * 100)}% interval)${ccy}`);
+  if (insights.forecasts.length > 0) {
+    const table = plainTable(['platform', 'campaign', 'spend', 'conversions', 'revenue']);
+    const cell = (e: { point: number; lower: number; upper: number } | undefined) => (e ? `${money(e.point)} (${money(e.lower)}–${money(e.upper)})` : '');
+    for (const f of insights.forecasts) table.push([f.platform, f.campaign_id, cell(f.total.spend), cell(f.total.conversions), cell(f.total.revenue)]);
+    lines.push(table.toString());
+  } else lines.push('(none)');
+  if (insights.skipped.length > 0) lines.push(`${insights.skipped.length} campaign(s) not forecast (stopped, or too little history).`);
+
+  lines.push('', `Budget pacing ${insights.pacing.month}: ${insights.pacing.status.replaceAll('_', ' ')}`, insights.pacing.explanation);
+
+  lines.push('', `Anomalies on ${insights.date} (outside the ${Math.round(insights.model.anomaly_level * 100)}% interval)`);
+  if (insights.anomalies.length > 0) {
+    const table = plainTable(['platform', 'campaign', 'metric', 'actual', 'expected', 'interval', 'outside by', 'deviation']);
+    for (const a of insights.anomalies) {
+      table.push([a.platform, a.campaign_id, a.metric, money(a.actual), money(a.expected), `${money(a.lower)}–${money(a.upper)}`, `${a.direction === 'above' ? '+' : '-'}${money(a.outside_by)}`, a.deviation_pct === null ? '' : `${a.deviation_pct > 0 ? '+' : ''}${a.deviation_pct}%`]);
+    }
+    lines.push(table.toString());
+  } else lines.push('(none)');
+
+  lines.push('', 'Recommendations');
+  if (insights.recommendations.length > 0) {
+    insights.recommendations.forEach((r, i) => lines.push(`${i + 1}. ${r.reason} Expected revenue change: ${money(r.expected_revenue_change)}${ccy}.`));
+  } else lines.push('(none: no two campaigns’ marginal returns differ clearly enough)');
+  return lines.join('\n') + '\n';
+}
+
+/** `bosco insights --client X [--date D]`: forecasts, budget pacing, anomalies and recommendations for one client. */
+export async function insightsCommand(options: InsightsCommandOptions): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const date = resolveReportDate(options.date ?? 'yesterday', loaded.config.reportingTimeZone);
+  const tables = tablesOf(options);
+  const insights = await withWarehouse(loaded, async (warehouse) => {
+    await checkClients(warehouse, loaded, tables, [options.client]);
+    return clientInsights(warehouse, options.client, date, loaded.config, { tables });
+  });
+  writer(options)(formatOf(options) === 'json' ? JSON.stringify(insights) + '\n' : renderInsights(insights));
+  return 0;
+}
