@@ -55,6 +55,7 @@ export interface FetchRequest {
 
 const callCounter = meter.createCounter('bosco.fetch.calls', { description: 'API calls made' });
 const partitionCounter = meter.createCounter('bosco.fetch.partitions', { description: 'partitions fetched, by status' });
+const retryCounter = meter.createCounter('bosco.fetch.retries', { description: 'API calls retried after a transient failure' });
 
 /** Fetches every page of one account's day, following the connector's requests to the end. */
 async function fetchAccount(connector: Connector, client: PlatformClient, context: FetchContext) {
@@ -149,6 +150,7 @@ export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
     const mine = outcomes.filter((o) => o.platform === platform);
     if (mine.length === 0) continue;
     callCounter.add(client.stats.calls, { platform });
+    retryCounter.add(client.stats.retries, { platform });
     platforms[platform] = {
       ...client.stats,
       landed: mine.filter((o) => o.status === 'landed').length,

@@ -24,14 +24,20 @@ export interface LineageManifest extends PartitionKey {
   loaded_at: string;
 }
 
-/** Appends a manifest; run inside the load's transaction so a manifest exists exactly when its rows do. */
-export async function recordLineage(warehouse: Warehouse, tables: PipelineTables, manifest: LineageManifest): Promise<void> {
-  const m = manifest;
-  await warehouse.run(
-    `INSERT INTO ${tables.lineage} VALUES (?, ?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP))`,
-    [m.run_id, m.clientId, m.platform, m.date, m.api, m.connector_version, m.transform_version, m.raw_path, m.raw_sha256, m.requests, m.records, m.rows,
-      m.schema_fingerprint, JSON.stringify(m.accounts), m.fetched_at || null, m.loaded_at],
-  );
+/** Manifests per INSERT: a few thousand parameters, well inside every engine's limits. */
+const MANIFESTS_PER_INSERT = 100;
+
+/** Appends manifests; run inside the load's transaction so a manifest exists exactly when its rows do. */
+export async function recordLineage(warehouse: Warehouse, tables: PipelineTables, manifests: readonly LineageManifest[]): Promise<void> {
+  const tuple = '(?, ?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP))';
+  for (let start = 0; start < manifests.length; start += MANIFESTS_PER_INSERT) {
+    const chunk = manifests.slice(start, start + MANIFESTS_PER_INSERT);
+    await warehouse.run(
+      `INSERT INTO ${tables.lineage} VALUES ${chunk.map(() => tuple).join(', ')}`,
+      chunk.flatMap((m) => [m.run_id, m.clientId, m.platform, m.date, m.api, m.connector_version, m.transform_version, m.raw_path, m.raw_sha256, m.requests, m.records, m.rows,
+        m.schema_fingerprint, JSON.stringify(m.accounts), m.fetched_at || null, m.loaded_at]),
+    );
+  }
 }
 
 /** Every load of a client's day, newest first: the first of each platform is what the warehouse holds now. */

@@ -1,4 +1,5 @@
 import type { EventBus } from '../../core/bus/index.js';
+import { meter } from '../../core/telemetry.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import { mergeDrift, type DriftRecord } from '../quality/payload-validation.js';
 import type { StagedPartition } from '../run/staged-partition.js';
@@ -11,39 +12,85 @@ export const DRIFT_TOPIC = 'pipeline.drift';
 
 export type LoadOutcome = 'loaded' | 'quarantined';
 
+const rowsLoaded = meter.createCounter('bosco.pipeline.rows_loaded', { description: 'canonical rows loaded into the warehouse, counted once committed' });
+
+/** Quality results per INSERT, as for lineage. */
+const RESULTS_PER_INSERT = 100;
+
 async function recordDrift(warehouse: Warehouse, table: string, observed: readonly DriftRecord[]): Promise<DriftRecord[]> {
-  if (observed.length === 0) return [];
-  const platform = observed[0]!.platform;
-  const known = (await warehouse.query(`SELECT platform, field_path, first_seen_at, first_seen_run, last_seen_at FROM ${table} WHERE platform = ?`, [platform])).map(
-    (row): DriftRecord => ({ platform, field_path: String(row.field_path), first_seen_at: String(row.first_seen_at), first_seen_run: String(row.first_seen_run), last_seen_at: String(row.last_seen_at) }),
-  );
-  const { records, added } = mergeDrift(known, observed);
-  for (const record of records.filter((r) => observed.some((o) => o.field_path === r.field_path))) {
-    await warehouse.replacePartition(table, { platform, field_path: record.field_path }, [{ ...record }]);
+  const added: DriftRecord[] = [];
+  for (const platform of new Set(observed.map((record) => record.platform))) {
+    const seen = observed.filter((record) => record.platform === platform);
+    const known = (await warehouse.query(`SELECT platform, field_path, first_seen_at, first_seen_run, last_seen_at FROM ${table} WHERE platform = ?`, [platform])).map(
+      (row): DriftRecord => ({ platform, field_path: String(row.field_path), first_seen_at: String(row.first_seen_at), first_seen_run: String(row.first_seen_run), last_seen_at: String(row.last_seen_at) }),
+    );
+    const merged = mergeDrift(known, seen);
+    const fields = new Set(seen.map((record) => record.field_path));
+    for (const record of merged.records.filter((r) => fields.has(r.field_path))) {
+      await warehouse.replacePartition(table, { platform, field_path: record.field_path }, [{ ...record }]);
+    }
+    added.push(...merged.added);
   }
   return added;
 }
 
+async function recordQuality(warehouse: Warehouse, table: string, batch: readonly StagedPartition[], checkedAt: string): Promise<void> {
+  for (let start = 0; start < batch.length; start += RESULTS_PER_INSERT) {
+    const chunk = batch.slice(start, start + RESULTS_PER_INSERT);
+    await warehouse.run(
+      `INSERT INTO ${table} VALUES ${chunk.map(() => '(?, ?, ?, CAST(? AS DATE), ?, ?, ?, CAST(? AS TIMESTAMP))').join(', ')}`,
+      chunk.flatMap(({ key, quality, lineage }) => [lineage.run_id, key.clientId, key.platform, key.date, quality.status, quality.reason, JSON.stringify(quality.checks), checkedAt]),
+    );
+  }
+}
+
+/** What a committed batch did: each partition's outcome, in batch order, and the drift fields seen for the first time. */
+export interface CommittedLoad {
+  outcomes: LoadOutcome[];
+  added: DriftRecord[];
+}
+
 /**
- * Loads one staged partition in one transaction: its rows replace the partition's rows (never added to them), its
- * lineage manifest and quality result are recorded, and drift is merged. A quarantined partition records its
- * quality alone and leaves the rows it had. Events go out after the commit, so none announces a rolled-back load.
+ * Writes staged partitions in one transaction: each one's rows replace its partition's rows (never added to them),
+ * its lineage manifest and quality result are recorded, and drift is merged. A quarantined partition records its
+ * quality alone and leaves the rows it had. The transaction commits every partition of the batch or none, so each
+ * is whole afterwards, old or new; a batch is only a way to share one commit. Announces nothing (`announceLoad`).
  */
-export async function loadStagedPartition(warehouse: Warehouse, bus: EventBus, tables: PipelineTables, staged: StagedPartition, now: Date = new Date()): Promise<LoadOutcome> {
-  const { key, quality } = staged;
+export async function commitStagedPartitions(warehouse: Warehouse, tables: PipelineTables, batch: readonly StagedPartition[], now: Date = new Date()): Promise<CommittedLoad> {
   const loadedAt = now.toISOString();
-  const outcome: LoadOutcome = quality.status === 'quarantined' ? 'quarantined' : 'loaded';
+  const outcomes = batch.map((staged): LoadOutcome => (staged.quality.status === 'quarantined' ? 'quarantined' : 'loaded'));
+  const loaded = batch.filter((_, i) => outcomes[i] === 'loaded');
   const added = await warehouse.transaction(async () => {
-    if (outcome === 'loaded') {
-      await warehouse.replacePartition(tables.metricRows, { client_id: key.clientId, platform: key.platform, date: key.date }, staged.rows.map((row) => ({ ...row })));
-      await recordLineage(warehouse, tables, { ...staged.lineage, loaded_at: loadedAt });
+    for (const { key, rows } of loaded) {
+      await warehouse.replacePartition(tables.metricRows, { client_id: key.clientId, platform: key.platform, date: key.date }, rows.map((row) => ({ ...row })));
     }
-    await warehouse.run(`INSERT INTO ${tables.quality} VALUES (?, ?, ?, CAST(? AS DATE), ?, ?, ?, CAST(? AS TIMESTAMP))`, [
-      staged.lineage.run_id, key.clientId, key.platform, key.date, quality.status, quality.reason, JSON.stringify(quality.checks), loadedAt,
-    ]);
-    return recordDrift(warehouse, tables.drift, staged.drift);
+    await recordLineage(warehouse, tables, loaded.map((staged) => ({ ...staged.lineage, loaded_at: loadedAt })));
+    await recordQuality(warehouse, tables.quality, batch, loadedAt);
+    return recordDrift(warehouse, tables.drift, batch.flatMap((staged) => staged.drift));
   });
-  await bus.publish(PARTITION_TOPIC, `partition.${outcome}`, { ...key, namespace: tables.namespace ?? null, run_id: staged.lineage.run_id, rows: staged.rows.length, quality: quality.status, reason: quality.reason });
+  for (const { key, rows } of loaded) rowsLoaded.add(rows.length, { platform: key.platform });
+  return { outcomes, added };
+}
+
+/** Announces a committed partition's outcome, then the drift fields in `added` it was the first to carry. */
+export async function announceLoad(bus: EventBus, tables: PipelineTables, staged: StagedPartition, outcome: LoadOutcome, added: readonly DriftRecord[] = []): Promise<void> {
+  const { key, lineage, rows, quality } = staged;
+  await bus.publish(PARTITION_TOPIC, `partition.${outcome}`, { ...key, namespace: tables.namespace ?? null, run_id: lineage.run_id, rows: rows.length, quality: quality.status, reason: quality.reason });
   for (const record of added) await bus.publish(DRIFT_TOPIC, 'drift.detected', record);
-  return outcome;
+}
+
+/**
+ * Splits a batch's new drift fields among its partitions: each goes to the first partition that carried it, so it
+ * is announced once, after that partition.
+ */
+export function driftByPartition(batch: readonly StagedPartition[], added: readonly DriftRecord[]): DriftRecord[][] {
+  const left = new Map(added.map((record) => [`${record.platform}\u0000${record.field_path}`, record]));
+  return batch.map((staged) =>
+    staged.drift.flatMap((observed) => {
+      const id = `${observed.platform}\u0000${observed.field_path}`;
+      const record = left.get(id);
+      left.delete(id);
+      return record ? [record] : [];
+    }),
+  );
 }

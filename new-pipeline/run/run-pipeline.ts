@@ -1,5 +1,5 @@
 import type { EventBus } from '../../core/bus/index.js';
-import type { BoscoConfig, ClientConfig } from '../../core/config.js';
+import type { BoscoConfig } from '../../core/config.js';
 import { addDays } from '../../core/dates.js';
 import { messageOf } from '../../core/errors.js';
 import { getLogger } from '../../core/logger.js';
@@ -8,12 +8,13 @@ import { inSpan } from '../../core/telemetry.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { PartitionKey } from '../landing/raw-landing.js';
 import { fxRatesFor } from '../load/fx-rates.js';
-import { loadStagedPartition } from '../load/load-partition.js';
+import { announceLoad, commitStagedPartitions, driftByPartition, type LoadOutcome } from '../load/load-partition.js';
 import { ensurePipelineTables, type PipelineTables } from '../load/pipeline-tables.js';
 import type { QualityStatus } from '../quality/partition-quality.js';
+import type { DriftRecord } from '../quality/payload-validation.js';
 import type { PartitionVolume } from '../quality/volume-anomaly.js';
 import { fxTable } from '../transform/currency-conversion.js';
-import { partitionsOnDisk, rawRoot, readStaged, stagedRoot, stagePartition, writeStaged } from './staged-partition.js';
+import { partitionsOnDisk, rawRoot, readStaged, stagedRoot, stagePartition, writeStaged, type StagedPartition } from './staged-partition.js';
 
 /** What the transform and load steps share: the workspace, its warehouse and bus, and the run they belong to. */
 export interface PipelineContext {
@@ -59,9 +60,8 @@ async function trailingVolumes(context: PipelineContext, date: string): Promise<
   return volumes;
 }
 
-function clientOf(config: BoscoConfig, clientId: string): ClientConfig | undefined {
-  return config.clients.find((client) => client.id === clientId);
-}
+/** Staged partitions being compressed and written while the next ones transform, so the file work overlaps the CPU's. */
+const STAGING_WRITES = 4;
 
 /**
  * The transform step for a day: every landed partition (of the filter) is transformed, checked and staged. A
@@ -73,10 +73,19 @@ export async function transformDay(context: PipelineContext, date: string, filte
   if (keys.length === 0) return [];
   const rates = fxTable(await fxRatesFor(context.warehouse, [date]));
   const history = await trailingVolumes(context, date);
+  const clients = new Map(context.config.clients.map((client) => [client.id, client]));
   const results: PartitionResult[] = [];
+  const writing: Array<Promise<PartitionResult>> = [];
+  const settle = async () => {
+    const result = await writing.shift()!;
+    results.push(result);
+    onPartition?.(result);
+  };
   for (const key of keys) {
-    const result = await inSpan('bosco.pipeline.transform', { 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionResult> => {
-      const client = clientOf(context.config, key.clientId);
+    if (writing.length >= STAGING_WRITES) await settle();
+    // Runs synchronously up to the staged file's write, which goes on while the loop takes the next partition.
+    writing.push(inSpan('bosco.pipeline.transform', { 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionResult> => {
+      const client = clients.get(key.clientId);
       if (!client) return { ...key, status: 'failed', rows: 0, reason: `client '${key.clientId}' is not in the config` };
       try {
         const staged = stagePartition({
@@ -89,39 +98,90 @@ export async function transformDay(context: PipelineContext, date: string, filte
           quality: context.config.quality,
           runId: context.runId,
         });
-        writeStaged(context.workspaceDir, staged, context.tables.namespace);
+        await writeStaged(context.workspaceDir, staged, context.tables.namespace);
         return { ...key, status: 'staged', quality: staged.quality.status, rows: staged.rows.length, reason: staged.quality.reason ?? undefined };
       } catch (error) {
         return { ...key, status: 'failed', rows: 0, reason: messageOf(error) };
       }
-    });
-    results.push(result);
-    onPartition?.(result);
+    }));
   }
+  while (writing.length > 0) await settle();
   return results;
 }
 
 /**
- * The load step for a day: every staged partition (of the filter) replaces its partition in the warehouse, each in
- * a transaction of its own, so a crash between two partitions leaves every partition whole, old or new.
+ * Partitions loaded per transaction, and the rows they may hold: enough that what a transaction costs (a commit, a
+ * few statements) is shared by many partitions, few enough that a batch's rows stay a small, fixed amount of memory
+ * however large the day.
+ */
+export const LOAD_BATCH = { partitions: 200, rows: 20_000 } as const;
+
+/**
+ * The load step for a day: every staged partition (of the filter) replaces its partition in the warehouse. Partitions
+ * are loaded in batches, each batch one transaction, so a crash between two partitions leaves every partition whole,
+ * old or new. When a batch fails, its partitions are loaded again one by one, so only a partition that cannot be
+ * loaded fails, with its own reason.
  */
 export async function loadDay(context: PipelineContext, date: string, filter: PartitionFilter = {}, onPartition?: (result: PartitionResult) => void): Promise<PartitionResult[]> {
   await ensurePipelineTables(context.warehouse, context.tables);
   const log = getLogger().child({ run_id: context.runId, date });
   const results: PartitionResult[] = [];
-  for (const key of partitionsOnDisk(stagedRoot(context.workspaceDir, context.tables.namespace), date).filter((k) => selected(k, filter))) {
-    const result = await inSpan('bosco.pipeline.load', { 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionResult> => {
-      try {
-        const staged = readStaged(context.workspaceDir, key, context.tables.namespace);
-        const outcome = await loadStagedPartition(context.warehouse, context.bus, context.tables, staged);
-        if (outcome === 'quarantined') log.warn({ client_id: key.clientId, platform: key.platform, reason: staged.quality.reason }, 'partition quarantined');
-        return { ...key, status: outcome, quality: staged.quality.status, rows: staged.rows.length, reason: staged.quality.reason ?? undefined };
-      } catch (error) {
-        return { ...key, status: 'failed', rows: 0, reason: messageOf(error) };
+  let batch: Array<{ key: PartitionKey; staged?: StagedPartition; failure?: string }> = [];
+  let batchRows = 0;
+
+  const commit = (staged: readonly StagedPartition[]) =>
+    inSpan('bosco.pipeline.load', { 'bosco.date': date, 'bosco.partitions': staged.length }, () => commitStagedPartitions(context.warehouse, context.tables, staged));
+  const flush = async () => {
+    const entries = batch;
+    batch = [];
+    batchRows = 0;
+    const staged = entries.flatMap((entry) => (entry.staged ? [entry.staged] : []));
+    const committed = new Map<StagedPartition, { outcome: LoadOutcome; drift: DriftRecord[] } | Error>();
+    try {
+      const { outcomes, added } = staged.length > 0 ? await commit(staged) : { outcomes: [], added: [] };
+      const drift = driftByPartition(staged, added);
+      staged.forEach((partition, i) => committed.set(partition, { outcome: outcomes[i]!, drift: drift[i]! }));
+    } catch {
+      // Nothing of the batch was written; alone, each partition that can be loaded is, and the others say why not.
+      for (const partition of staged) {
+        try {
+          const { outcomes, added } = await commit([partition]);
+          committed.set(partition, { outcome: outcomes[0]!, drift: added });
+        } catch (error) {
+          committed.set(partition, error instanceof Error ? error : new Error(messageOf(error)));
+        }
       }
-    });
-    results.push(result);
-    onPartition?.(result);
+    }
+    // Announced together: a bus that batches (Pub/Sub) sends one request for many events, not one round trip each.
+    const announced = await Promise.all(
+      entries.map(async ({ key, staged: partition, failure }): Promise<PartitionResult> => {
+        const done = partition ? committed.get(partition)! : new Error(failure);
+        try {
+          if (done instanceof Error) throw done;
+          await announceLoad(context.bus, context.tables, partition!, done.outcome, done.drift);
+          return { ...key, status: done.outcome, quality: partition!.quality.status, rows: partition!.rows.length, reason: partition!.quality.reason ?? undefined };
+        } catch (error) {
+          return { ...key, status: 'failed', rows: 0, reason: messageOf(error) };
+        }
+      }),
+    );
+    for (const result of announced) {
+      if (result.status === 'quarantined') log.warn({ client_id: result.clientId, platform: result.platform, reason: result.reason }, 'partition quarantined');
+      results.push(result);
+      onPartition?.(result);
+    }
+  };
+
+  for (const key of partitionsOnDisk(stagedRoot(context.workspaceDir, context.tables.namespace), date).filter((k) => selected(k, filter))) {
+    try {
+      const staged = readStaged(context.workspaceDir, key, context.tables.namespace);
+      batch.push({ key, staged });
+      batchRows += staged.rows.length;
+    } catch (error) {
+      batch.push({ key, failure: messageOf(error) });
+    }
+    if (batch.length >= LOAD_BATCH.partitions || batchRows >= LOAD_BATCH.rows) await flush();
   }
+  if (batch.length > 0) await flush();
   return results;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClientConfig, QualitySettings } from '../../core/config.js';
 import { isBoscoError, messageOf } from '../../core/errors.js';
 import { PLATFORMS, type MetricRow, type Platform } from '../../core/metric-row.js';
-import { readJsonLines, sha256Of, writeJsonLinesAtomic } from '../landing/gzip-jsonl.js';
+import { readJsonLines, readJsonLinesHashed, writeJsonLinesAtomic } from '../landing/gzip-jsonl.js';
 import { partitionPath, type LandedPage, type PartitionHeader, type PartitionKey } from '../landing/raw-landing.js';
 import type { LineageManifest } from '../load/lineage.js';
 import { partitionQuality, type PartitionQuality, type QualityCheck } from '../quality/partition-quality.js';
@@ -50,16 +50,42 @@ export function partitionsOnDisk(root: string, date: string): PartitionKey[] {
   return keys;
 }
 
-/** A hash of the sorted field paths of every page body: the same shape gives the same fingerprint. */
+/** A field path seen in page bodies, with the leaf types found there and the paths below it. */
+interface ShapeNode {
+  path: string;
+  types: Set<string>;
+  items?: ShapeNode;
+  fields: Map<string, ShapeNode>;
+}
+
+const shapeNode = (path: string): ShapeNode => ({ path, types: new Set(), fields: new Map() });
+
+/**
+ * A hash of the sorted field paths of every page body: the same shape gives the same fingerprint. Each path is
+ * spelled once, where it is first seen, not once per value: pages hold thousands of records of one shape.
+ */
 function schemaFingerprint(pages: readonly LandedPage[]): string {
-  const paths = new Set<string>();
-  const walk = (value: unknown, path: string) => {
-    if (Array.isArray(value)) value.forEach((item) => walk(item, `${path}[]`));
-    else if (value !== null && typeof value === 'object') {
-      for (const [name, child] of Object.entries(value)) walk(child, path ? `${path}.${name}` : name);
-    } else paths.add(`${path}:${value === null ? 'null' : typeof value}`);
+  const root = shapeNode('');
+  const walk = (value: unknown, node: ShapeNode): void => {
+    if (Array.isArray(value)) {
+      const items = (node.items ??= shapeNode(`${node.path}[]`));
+      for (const item of value) walk(item, items);
+    } else if (value !== null && typeof value === 'object') {
+      for (const name of Object.keys(value)) {
+        let field = node.fields.get(name);
+        if (!field) node.fields.set(name, (field = shapeNode(node.path ? `${node.path}.${name}` : name)));
+        walk((value as Record<string, unknown>)[name], field);
+      }
+    } else node.types.add(value === null ? 'null' : typeof value);
   };
-  pages.forEach((page) => walk(page.body, ''));
+  for (const page of pages) walk(page.body, root);
+  const paths = new Set<string>();
+  const collect = (node: ShapeNode): void => {
+    for (const type of node.types) paths.add(`${node.path}:${type}`);
+    if (node.items) collect(node.items);
+    for (const field of node.fields.values()) collect(field);
+  };
+  collect(root);
   return createHash('sha256').update([...paths].sort().join('\n')).digest('hex').slice(0, 16);
 }
 
@@ -96,8 +122,9 @@ export function stagePartition(request: StageRequest): StagedPartition {
   let header: PartitionKey & PartitionHeader;
   let pages: LandedPage[];
   try {
-    lineage.raw_sha256 = sha256Of(rawPath);
-    const [first, ...rest] = readJsonLines(rawPath) as Array<Record<string, unknown>>;
+    const raw = readJsonLinesHashed(rawPath);
+    lineage.raw_sha256 = raw.sha256;
+    const [first, ...rest] = raw.values as Array<Record<string, unknown>>;
     if (first?.kind !== 'partition') throw new Error('the file has no partition header line');
     header = first as unknown as PartitionKey & PartitionHeader;
     pages = rest as unknown as LandedPage[];
@@ -132,10 +159,13 @@ export function stagePartition(request: StageRequest): StagedPartition {
   return { key, lineage, drift: validation.drift, quality, rows: quality.status === 'quarantined' ? [] : transformed.rows };
 }
 
-/** Writes a staged partition atomically: its header line, then its rows. */
-export function writeStaged(workspaceDir: string, staged: StagedPartition, namespace?: string): string {
+/**
+ * Writes a staged partition atomically: its header line, then its rows. The partition is encoded before this
+ * returns; compressing (fastest gzip: the load reads the file once, soon) and writing run off the event loop.
+ */
+export async function writeStaged(workspaceDir: string, staged: StagedPartition, namespace?: string): Promise<string> {
   const { rows, ...header } = staged;
-  return writeJsonLinesAtomic(stagedPath(workspaceDir, staged.key, namespace), [{ kind: 'staged', ...header }, ...rows]).path;
+  return (await writeJsonLinesAtomic(stagedPath(workspaceDir, staged.key, namespace), [{ kind: 'staged', ...header }, ...rows], { level: 1 })).path;
 }
 
 export function readStaged(workspaceDir: string, key: PartitionKey, namespace?: string): StagedPartition {
