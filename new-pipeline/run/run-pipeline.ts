@@ -45,17 +45,28 @@ export interface PartitionResult extends PartitionKey {
 const selected = (key: PartitionKey, filter: PartitionFilter) =>
   (!filter.clients?.length || filter.clients.includes(key.clientId)) && (!filter.platforms?.length || filter.platforms.includes(key.platform));
 
-/** Each (client, platform)'s loaded volume on the days before `date`, for the volume check. */
-async function trailingVolumes(context: PipelineContext, date: string): Promise<Map<string, PartitionVolume[]>> {
-  const rows = await context.warehouse.query(
-    `SELECT client_id, platform, date, count(*) AS row_count, coalesce(sum(spend), 0) AS spend FROM ${context.tables.metricRows}
-     WHERE date >= CAST(? AS DATE) AND date < CAST(? AS DATE) GROUP BY client_id, platform, date`,
-    [addDays(date, -context.config.quality.trailingDays), date],
-  );
+/** Partitions whose trailing volumes are read together: one query per platform of a chunk, and only the chunk's history in memory. */
+const HISTORY_CHUNK = 1_000;
+
+/** Each of `keys`' (client, platform) loaded volume on the days before `date`, for the volume check. */
+async function trailingVolumes(context: PipelineContext, date: string, keys: readonly PartitionKey[]): Promise<Map<string, PartitionVolume[]>> {
+  const clientsByPlatform = new Map<Platform, string[]>();
+  for (const key of keys) {
+    const clients = clientsByPlatform.get(key.platform);
+    if (clients) clients.push(key.clientId);
+    else clientsByPlatform.set(key.platform, [key.clientId]);
+  }
   const volumes = new Map<string, PartitionVolume[]>();
-  for (const row of rows) {
-    const id = `${row.client_id}\u0000${row.platform}`;
-    volumes.set(id, [...(volumes.get(id) ?? []), { date: String(row.date), rows: Number(row.row_count), spend: Number(row.spend) }]);
+  for (const [platform, clients] of clientsByPlatform) {
+    const rows = await context.warehouse.query(
+      `SELECT client_id, date, count(*) AS row_count, coalesce(sum(spend), 0) AS spend FROM ${context.tables.metricRows}
+       WHERE date >= CAST(? AS DATE) AND date < CAST(? AS DATE) AND platform = ? AND client_id IN (${clients.map(() => '?').join(', ')}) GROUP BY client_id, date`,
+      [addDays(date, -context.config.quality.trailingDays), date, platform, ...clients],
+    );
+    for (const row of rows) {
+      const id = `${row.client_id}\u0000${platform}`;
+      volumes.set(id, [...(volumes.get(id) ?? []), { date: String(row.date), rows: Number(row.row_count), spend: Number(row.spend) }]);
+    }
   }
   return volumes;
 }
@@ -72,7 +83,7 @@ export async function transformDay(context: PipelineContext, date: string, filte
   const keys = partitionsOnDisk(rawRoot(context.workspaceDir), date).filter((key) => selected(key, filter));
   if (keys.length === 0) return [];
   const rates = fxTable(await fxRatesFor(context.warehouse, [date]));
-  const history = await trailingVolumes(context, date);
+  let history = new Map<string, PartitionVolume[]>();
   const clients = new Map(context.config.clients.map((client) => [client.id, client]));
   const results: PartitionResult[] = [];
   const writing: Array<Promise<PartitionResult>> = [];
@@ -81,11 +92,13 @@ export async function transformDay(context: PipelineContext, date: string, filte
     results.push(result);
     onPartition?.(result);
   };
-  for (const key of keys) {
+  for (const [i, key] of keys.entries()) {
+    if (i % HISTORY_CHUNK === 0) history = await trailingVolumes(context, date, keys.slice(i, i + HISTORY_CHUNK));
     if (writing.length >= STAGING_WRITES) await settle();
+    const client = clients.get(key.clientId);
+    const trailing = history.get(`${key.clientId}\u0000${key.platform}`) ?? [];
     // Runs synchronously up to the staged file's write, which goes on while the loop takes the next partition.
     writing.push(inSpan('bosco.pipeline.transform', { 'bosco.client_id': key.clientId, 'bosco.platform': key.platform }, async (): Promise<PartitionResult> => {
-      const client = clients.get(key.clientId);
       if (!client) return { ...key, status: 'failed', rows: 0, reason: `client '${key.clientId}' is not in the config` };
       try {
         const staged = stagePartition({
@@ -94,7 +107,7 @@ export async function transformDay(context: PipelineContext, date: string, filte
           client,
           clientTimeZone: client.timeZone ?? context.config.reportingTimeZone,
           rates,
-          history: history.get(`${key.clientId}\u0000${key.platform}`) ?? [],
+          history: trailing,
           quality: context.config.quality,
           runId: context.runId,
         });
