@@ -165,12 +165,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--reason <text>', 'why (recorded in the audit log)')
     .option('--force', 'promote although the gate is closed (recorded as an override)')
     .option('--dry-run', 'show the gate and what would happen, change nothing')
+    .option('--expect <stage>', 'the stage you saw: refuse (a conflict) if the client has moved since')
     .addOption(formatOption())
     .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsPromoteCommand({ ...options, client, config: globals().config })));
   actorOption(flags.command('rollback').description('move a client back at once: live → shadow, shadow → legacy'))
     .argument('<client>', 'client id')
     .requiredOption('--reason <text>', 'why (recorded in the audit log)')
     .option('--dry-run', 'show what would happen, change nothing')
+    .option('--expect <stage>', 'the stage you saw: refuse (a conflict) if the client has moved since')
     .addOption(formatOption())
     .action(async (client: string, options) => setExitCode(await (await flagCommands()).flagsRollbackCommand({ ...options, client, config: globals().config })));
   flags

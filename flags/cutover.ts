@@ -53,6 +53,15 @@ function requireClient(context: CutoverContext, clientId: string): ClientConfig 
   return client;
 }
 
+/** Refuses when the operator acted on a stage that has since changed (someone else moved the client first). */
+function requireExpectedStage(clientId: string, from: Stage, expected: Stage | undefined): void {
+  if (expected !== undefined && expected !== from) {
+    throw new BoscoError('FLAG_CONFLICT', `client '${clientId}' changed since it was read (now ${from}, expected ${expected})`, {
+      hint: 'someone else changed this client just now: check bosco flags history, then try again',
+    });
+  }
+}
+
 function requireReason(reason: string | undefined): string {
   if (!reason?.trim()) throw new BoscoError('USAGE', 'a reason is required for every change', { hint: 'add --reason "…" saying why (it goes in the audit log)' });
   return reason.trim();
@@ -93,13 +102,15 @@ async function apply(context: CutoverContext, record: StageRecord | undefined, c
 /**
  * Moves a client one stage forward when its gate passes (or with `force`, recorded as an override). The stage's
  * version is read before anything else, so of two operators promoting at once exactly one wins; the other gets
- * FLAG_CONFLICT and nothing is recorded for it.
+ * FLAG_CONFLICT and nothing is recorded for it. `expectStage` is the stage the operator saw: if the client has
+ * moved since (even finished moving), that too is a FLAG_CONFLICT rather than a second move.
  */
-export async function promote(context: CutoverContext, clientId: string, options: { reason?: string; force?: boolean; dryRun?: boolean }): Promise<CutoverOutcome> {
+export async function promote(context: CutoverContext, clientId: string, options: { reason?: string; force?: boolean; dryRun?: boolean; expectStage?: Stage }): Promise<CutoverOutcome> {
   const client = requireClient(context, clientId);
   const reason = requireReason(options.reason);
   const record = await context.store.get(clientId);
   const from = record?.stage ?? DEFAULT_STAGE;
+  requireExpectedStage(clientId, from, options.expectStage);
   const to = nextStage(from);
   if (!to) throw new BoscoError('USAGE', `client '${clientId}' is already ${from}`, { hint: 'complete is the last stage' });
   const decision = await decide(context, client, from, to);
@@ -110,11 +121,12 @@ export async function promote(context: CutoverContext, clientId: string, options
 }
 
 /** Moves a client back at once (live → shadow, shadow → legacy). No gate: rollback is always allowed. */
-export async function rollback(context: CutoverContext, clientId: string, options: { reason?: string; auto?: boolean; evidence?: unknown; dryRun?: boolean }): Promise<CutoverOutcome> {
+export async function rollback(context: CutoverContext, clientId: string, options: { reason?: string; auto?: boolean; evidence?: unknown; dryRun?: boolean; expectStage?: Stage }): Promise<CutoverOutcome> {
   requireClient(context, clientId);
   const reason = requireReason(options.reason);
   const record = await context.store.get(clientId);
   const from = record?.stage ?? DEFAULT_STAGE;
+  requireExpectedStage(clientId, from, options.expectStage);
   const to = rollbackStage(from);
   if (!to) throw new BoscoError('USAGE', `client '${clientId}' is ${from}, which has no stage to roll back to`, { hint: 'rollback goes live → shadow or shadow → legacy' });
   const action: AuditAction = options.auto ? 'auto-rollback' : 'rollback';

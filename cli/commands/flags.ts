@@ -99,14 +99,16 @@ export async function flagsSetCommand(options: Common & { client: string; stage:
   return withCutover(options, async (context) => output(options, await setStage(context, options.client, stage, options)));
 }
 
-/** `bosco flags promote <client> --reason .. [--force] [--dry-run]` */
-export async function flagsPromoteCommand(options: Common & { client: string; reason?: string; force?: boolean; dryRun?: boolean }): Promise<number> {
-  return withCutover(options, async (context) => output(options, await promote(context, options.client, options), options.dryRun));
+/** `bosco flags promote <client> --reason .. [--force] [--dry-run] [--expect stage]` */
+export async function flagsPromoteCommand(options: Common & { client: string; reason?: string; force?: boolean; dryRun?: boolean; expect?: string }): Promise<number> {
+  const expectStage = options.expect === undefined ? undefined : parseStage(options.expect);
+  return withCutover(options, async (context) => output(options, await promote(context, options.client, { ...options, expectStage }), options.dryRun));
 }
 
-/** `bosco flags rollback <client> --reason ..` */
-export async function flagsRollbackCommand(options: Common & { client: string; reason?: string; dryRun?: boolean }): Promise<number> {
-  return withCutover(options, async (context) => output(options, await rollback(context, options.client, options), options.dryRun));
+/** `bosco flags rollback <client> --reason .. [--dry-run] [--expect stage]` */
+export async function flagsRollbackCommand(options: Common & { client: string; reason?: string; dryRun?: boolean; expect?: string }): Promise<number> {
+  const expectStage = options.expect === undefined ? undefined : parseStage(options.expect);
+  return withCutover(options, async (context) => output(options, await rollback(context, options.client, { ...options, expectStage }), options.dryRun));
 }
 
 /** `bosco flags history <client>`: the append-only audit log. */

@@ -114,7 +114,7 @@ const SCRIPT = `(() => {
       if (!reason) { show('Give a reason: it goes in the audit log.', 'error'); form.elements.reason.focus(); return; }
       for (const button of form.querySelectorAll('button')) button.disabled = true;
       try {
-        const response = await call('POST', '/v1/clients/' + encodeURIComponent(form.dataset.client) + '/' + action, { reason });
+        const response = await call('POST', '/v1/clients/' + encodeURIComponent(form.dataset.client) + '/' + action, { reason, expected_stage: form.dataset.stage });
         const body = await response.json().catch(() => undefined);
         if (response.ok) {
           const o = body.outcome;
@@ -283,7 +283,7 @@ function actionsCell(client: ClientCutover): string {
     client.can_promote && client.gate ? `<button type="submit" name="action" value="promote"${client.gate.open ? '' : ' title="the gate is closed: the promotion will be refused"'}>Promote to ${esc(client.gate.to)}</button>` : '',
     client.can_rollback ? `<button type="submit" name="action" value="rollback" class="rollback">Roll back to ${esc(rollbackStage(client.stage))}</button>` : '',
   ];
-  return `<td data-support hidden><form class="act" data-client="${esc(client.client_id)}" method="post" action="#"><input name="reason" required maxlength="500" placeholder="Reason (required, goes in the audit log)" aria-label="Reason for ${esc(client.client_id)}"><div>${buttons.join('')}</div></form></td>`;
+  return `<td data-support hidden><form class="act" data-client="${esc(client.client_id)}" data-stage="${esc(client.stage)}" method="post" action="#"><input name="reason" required maxlength="500" placeholder="Reason (required, goes in the audit log)" aria-label="Reason for ${esc(client.client_id)}"><div>${buttons.join('')}</div></form></td>`;
 }
 
 function clientsSection(report: CutoverReport, options: RenderOptions): string {

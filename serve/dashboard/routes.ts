@@ -4,13 +4,20 @@ import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { publishShadowHistory } from '../../shadow/publish-history.js';
 import { promote, rollback, type CutoverContext, type CutoverOutcome } from '../../flags/cutover.js';
+import { STAGES } from '../../flags/types.js';
 import { shadowEvidence } from '../../shadow/gate-evidence.js';
 import type { ServeDeps } from '../types.js';
 import { gatherCutoverReport, type CutoverReport } from './cutover-report.js';
 import { dashboardCsp, renderDashboardHtml } from './render.js';
 
 const ClientParams = z.object({ id: z.string().min(1).max(200) });
-const ChangeBody = z.object({ reason: z.string().trim().min(1, 'a reason is required (it goes in the audit log)').max(500) }).strict();
+const ChangeBody = z
+  .object({
+    reason: z.string().trim().min(1, 'a reason is required (it goes in the audit log)').max(500),
+    // The stage the page showed: acting on a page that is out of date is a conflict, not a second move.
+    expected_stage: z.enum(STAGES).optional(),
+  })
+  .strict();
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
@@ -65,11 +72,11 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: ServeD
     // Authenticated before anything is read from the request, so a caller without an admin key learns nothing.
     const admin = await deps.auth.requireAdmin(request);
     const { id } = parse(ClientParams, request.params, 'path');
-    const { reason } = parse(ChangeBody, request.body ?? {}, 'body');
+    const { reason, expected_stage: expectStage } = parse(ChangeBody, request.body ?? {}, 'body');
     const context = cutoverContext(deps, admin.actor);
     let outcome: CutoverOutcome;
     if (action === 'promote') {
-      outcome = await promote(context, id, { reason });
+      outcome = await promote(context, id, { reason, expectStage });
       if (!outcome.applied) {
         const blockers = outcome.decision?.checks.filter((check) => !check.pass).map((check) => `${check.name}: ${check.detail}`) ?? [];
         throw new BoscoError('GATE_CLOSED', `the gate from ${outcome.from} to ${outcome.to} is closed for ${id}: ${blockers.join('; ')}`, {
@@ -77,7 +84,7 @@ export async function registerDashboardRoutes(app: FastifyInstance, deps: ServeD
         });
       }
     } else {
-      outcome = await rollback(context, id, { reason });
+      outcome = await rollback(context, id, { reason, expectStage });
     }
     reply.header('cache-control', 'no-store');
     return { outcome };

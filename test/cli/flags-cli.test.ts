@@ -13,8 +13,10 @@ describe('bosco flags', () => {
   });
   afterAll(() => dir.cleanup());
 
-  it('lets exactly one of two operators promoting the same client at once win; the audit log has one entry', async () => {
-    const [a, b] = await Promise.all([cli('flags', 'promote', 'acme', '--reason', 'start shadow'), cli('flags', 'promote', 'acme', '--reason', 'start shadow too')]);
+  it('lets exactly one of two operators promoting the same client from the stage they saw win; the audit log has one entry', async () => {
+    // Both saw acme in legacy; whichever lands second is refused, however the two processes interleave.
+    const promoteFromLegacy = (reason: string) => cli('flags', 'promote', 'acme', '--expect', 'legacy', '--reason', reason);
+    const [a, b] = await Promise.all([promoteFromLegacy('start shadow'), promoteFromLegacy('start shadow too')]);
     expect([a.code, b.code].sort()).toEqual([0, 1]);
     expect([a, b].find((r) => r.code === 1)!.stderr).toMatch(/^bosco: client 'acme' changed since it was read/);
     const history = JSON.parse((await cli('flags', 'history', 'acme', '--format', 'json')).stdout);

@@ -120,6 +120,15 @@ describe('the dashboard routes over HTTP', () => {
     expect([client(after, 'bravo').stage, after.timeline_total]).toEqual(['shadow', before]);
   });
 
+  it('refuses a change made from a page showing a stage the client has since left, and records nothing', async () => {
+    const before = (await cutover()).timeline_total;
+    const response = await call('POST', '/v1/clients/carol/rollback', { key: ADMIN_KEY, body: { reason: 'stale page', expected_stage: 'shadow' } });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: { code: 'FLAG_CONFLICT', message: expect.stringMatching(/carol.*now live, expected shadow/) } });
+    const after = await cutover();
+    expect([client(after, 'carol').stage, after.timeline_total]).toEqual(['live', before]);
+  });
+
   it('promotes through an open gate and rolls back, recording the admin key’s actor and the reason', async () => {
     const promoted = await call('POST', '/v1/clients/acme/promote', { key: ADMIN_KEY, body: { reason: 'two clean days' } });
     expect(promoted.status).toBe(200);
