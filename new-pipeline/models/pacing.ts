@@ -44,6 +44,16 @@ const money = (value: number) => value.toLocaleString('en-US', { minimumFraction
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const rounded = (estimate: Estimate): Estimate => ({ point: round2(estimate.point), lower: round2(estimate.lower), upper: round2(estimate.upper) });
 
+/** The first day on which cumulative spend reaches the budget (with a budget of 0: the first day with spend). */
+function dayBudgetReached(days: readonly Observation[], budget: number): string | null {
+  let cumulative = 0;
+  for (const { date, value } of days) {
+    cumulative += value;
+    if (cumulative > 0 && cumulative >= budget) return date;
+  }
+  return null;
+}
+
 /**
  * Projects month-end spend and compares it with the budget. Pure. The last day of a month has nothing left to
  * forecast, so its projection is what was spent, history or not; a budget of 0 is over as soon as anything is spent.
@@ -59,6 +69,19 @@ export function budgetPacing(input: PacingInput): Pacing {
   const base = { month: date.slice(0, 7), budget, spent_to_date: spent, days_left: daysBetween(date, last) };
 
   if (remaining.length > 0 && input.fit.status !== 'ok') {
+    // Too little history to project, but a budget already spent needs no projection to be over.
+    const ranOut = budget === null ? null : dayBudgetReached(monthSpend, budget);
+    if (budget !== null && ranOut) {
+      const ratio = budget > 0 ? Math.round((spent / budget) * 1000) / 1000 : null;
+      return {
+        ...base,
+        status: 'over',
+        projected: null,
+        pace_ratio: ratio,
+        runs_out_on: ranOut,
+        explanation: `Already over budget: ${money(spent)} spent against a budget of ${money(budget)}; the budget ran out on ${ranOut} (the rest of the month is not projected: ${input.fit.reason}).`,
+      };
+    }
     return { ...base, status: 'not_enough_history', projected: null, pace_ratio: null, runs_out_on: null, explanation: `Not enough history to project this month's spend: ${input.fit.reason}.` };
   }
   const fit = input.fit.status === 'ok' ? input.fit : undefined;
@@ -70,15 +93,7 @@ export function budgetPacing(input: PacingInput): Pacing {
   if (budget === null) {
     return { ...base, status: 'no_budget', projected, pace_ratio: null, runs_out_on: null, explanation: `No monthly budget is configured; projected month-end spend ${range}.` };
   }
-  let cumulative = 0;
-  let runsOutOn: string | null = null;
-  for (const { date: day, value } of [...monthSpend, ...future.map((f) => ({ date: f.date, value: f.point }))]) {
-    cumulative += value;
-    if (cumulative > 0 && cumulative >= budget) {
-      runsOutOn = day;
-      break;
-    }
-  }
+  const runsOutOn = dayBudgetReached([...monthSpend, ...future.map((f) => ({ date: f.date, value: f.point }))], budget);
   const ratio = budget > 0 ? Math.round((projected.point / budget) * 1000) / 1000 : null;
   const status = budget === 0 ? (projected.point > 0 ? 'over' : 'on_pace') : ratio! > 1 + band ? 'over' : ratio! < 1 - band ? 'under' : 'on_pace';
   const share = ratio === null ? '' : ` (${Math.round(ratio * 100)}%)`;

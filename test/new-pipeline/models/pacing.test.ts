@@ -74,6 +74,15 @@ describe('budget pacing', () => {
     expect(result.explanation).toMatch(/^Not enough history/);
   });
 
+  it('reports a budget already spent as over, with the day it ran out, even without the history to project', () => {
+    // Five days of 100: too young to fit, but a 250 budget was gone on the third day.
+    const young = pacing('2026-11-20', 250, flatSpend('2026-11-20', 100, 5));
+    expect(young).toMatchObject({ status: 'over', spent_to_date: 500, projected: null, pace_ratio: 2, runs_out_on: '2026-11-18' });
+    expect(young.explanation).toMatch(/^Already over budget: 500.00 spent against a budget of 250.00; the budget ran out on 2026-11-18/);
+    expect(pacing('2026-11-20', 0, flatSpend('2026-11-20', 100, 5))).toMatchObject({ status: 'over', pace_ratio: null, runs_out_on: '2026-11-16' });
+    expect(pacing('2026-11-20', 1000, flatSpend('2026-11-20', 100, 5)).status).toBe('not_enough_history');
+  });
+
   it('reports a budget already spent by the day with the day it ran out', () => {
     const result = pacing('2026-11-20', 1500, flatSpend('2026-11-20', 100));
     expect(result.runs_out_on).toBe('2026-11-15');
