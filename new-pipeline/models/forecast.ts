@@ -14,6 +14,8 @@ export interface CampaignForecast extends SeriesKey {
   total: Partial<Record<ForecastMetric, Estimate>>;
   /** sha256 of the days the fit used. */
   inputSha256: string;
+  /** The first day of the training window that has data: later than the nominal window's start for a young campaign. */
+  trainingFrom: string;
 }
 
 /** A campaign left out, and why. */
@@ -59,7 +61,9 @@ export function forecastCampaigns(series: readonly CampaignSeries[], origin: str
       skipped.push({ ...key, reason: `not enough history: ${reasons[0] ?? 'no metric has values'}` });
       continue;
     }
-    forecasts.push({ ...key, currency: campaign.currency, daily, total, inputSha256: inputSha256(campaign, addDays(origin, 1 - settings.trainingDays), origin) });
+    const windowFrom = addDays(origin, 1 - settings.trainingDays);
+    const trainingFrom = [...campaign.days.keys()].filter((date) => date >= windowFrom && date <= origin).sort()[0]!;
+    forecasts.push({ ...key, currency: campaign.currency, daily, total, inputSha256: inputSha256(campaign, windowFrom, origin), trainingFrom });
   }
   return { forecasts, skipped };
 }

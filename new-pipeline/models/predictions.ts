@@ -53,7 +53,6 @@ export interface PredictionRun {
   /** The day forecast from: the training window's last day. */
   forecastDate: string;
   model: ModelId;
-  trainingFrom: string;
   intervalLevel: number;
   runId: string;
   createdAt: string;
@@ -78,7 +77,7 @@ export function predictionRows(forecasts: readonly CampaignForecast[], run: Pred
         interval_level: run.intervalLevel,
         model: run.model.name,
         model_version: run.model.version,
-        training_from: run.trainingFrom,
+        training_from: forecast.trainingFrom,
         training_to: run.forecastDate,
         input_sha256: forecast.inputSha256,
         lineage_run_ids: JSON.stringify(run.lineage.get(lineageKey(forecast.client_id, forecast.platform)) ?? []),

@@ -52,7 +52,8 @@ export function marginalReturn(
   settings: Pick<ModelSettings, 'trainingDays' | 'minHistoryDays' | 'intervalLevel'> & { minDailySpend: number },
 ): MarginalReturn | undefined {
   const from = addDays(origin, 1 - settings.trainingDays);
-  const days = [...series.days].filter(([date, v]) => date >= from && date <= origin && v.spend !== null && v.revenue !== null).map(([, v]) => [v.spend!, v.revenue!] as const);
+  const observed = [...series.days].filter(([date, v]) => date >= from && date <= origin && v.spend !== null && v.revenue !== null).sort(([a], [b]) => a.localeCompare(b));
+  const days = observed.map(([, v]) => [v.spend!, v.revenue!] as const);
   const spend = days.reduce((sum, [s]) => sum + s, 0);
   const revenue = days.reduce((sum, [, r]) => sum + r, 0);
   if (days.length < settings.minHistoryDays || spend / days.length < settings.minDailySpend) return undefined;
@@ -70,7 +71,8 @@ export function marginalReturn(
     upper: round(slope + halfWidth, 3),
     average_roas: round(revenue / spend, 3),
     days: days.length,
-    window: { from, to: origin },
+    // The days actually fitted: a young campaign's window starts at its first day, not the nominal window's.
+    window: { from: observed[0]![0], to: origin },
     forecast_spend: round(forecastSpend),
   };
 }

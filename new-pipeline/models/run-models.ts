@@ -95,7 +95,7 @@ export async function runModels(warehouse: Warehouse, options: ModelsRunOptions)
     const byClient = groupByClient(await readSeries(warehouse, tables.metricRows, range));
     const lineage = await readLineageRuns(warehouse, tables.lineage, range);
     const clientIds = [...new Set([...(options.clients ?? options.config.clients.map((c) => c.id)), ...(options.clients ? [] : byClient.keys())])].sort();
-    const run = { forecastDate: options.date, model: SEASONAL_TREND, trainingFrom, intervalLevel: settings.intervalLevel, runId: options.runId, createdAt, lineage };
+    const run = { forecastDate: options.date, model: SEASONAL_TREND, intervalLevel: settings.intervalLevel, runId: options.runId, createdAt, lineage };
     const results: ClientRunResult[] = [];
     const partitions: Array<{ clientId: string; rows: Row[] }> = [];
     for (const clientId of clientIds) {
