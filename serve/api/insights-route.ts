@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { addDays, isRealIsoDate } from '../../core/dates.js';
+import { isRealIsoDate, resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { stageOf } from '../../flags/cutover.js';
 import { clientInsights } from '../../new-pipeline/models/insights.js';
@@ -31,7 +31,7 @@ export function registerInsightsRoutes(app: FastifyInstance, deps: ServeDeps): v
     if (stage === 'legacy') {
       throw new BoscoError('USAGE', `insights come from the new pipeline, which does not run for '${id}' yet`, { hint: 'they are available once the client is in shadow' });
     }
-    const date = parsed.data.date ?? addDays(deps.now().toISOString().slice(0, 10), -1);
+    const date = parsed.data.date ?? resolveReportDate('yesterday', deps.loaded.config.reportingTimeZone, deps.now());
     const tables = modelTables(stage === 'shadow' ? SHADOW_NAMESPACE : undefined);
     const insights = await deps.warehouse.use((warehouse) => clientInsights(warehouse, id, date, deps.loaded.config, { tables }));
     reply.header('x-bosco-stage', stage).header('cache-control', 'private, no-store');
