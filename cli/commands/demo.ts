@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { openBus } from '../../core/bus/index.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
@@ -26,9 +26,26 @@ const CREDENTIAL_ENV = 'BOSCO_DEMO_TOKEN';
 /** Where the written config expects the simulator after the demo: `bosco sim serve --port 4780`. */
 const LATER_SIM_URL = 'http://127.0.0.1:4780';
 
+/**
+ * Whether the workspace holds nothing but a warehouse without tables: what an earlier command (a reconcile run
+ * before any data existed, say) leaves behind. Anything else is somebody's data.
+ */
+async function holdsOnlyAnEmptyWarehouse(loaded: LoadedConfig): Promise<boolean> {
+  const warehouseFiles = new Set([basename(loaded.warehousePath), `${basename(loaded.warehousePath)}.wal`]);
+  if (!readdirSync(loaded.workspaceDir).every((name) => warehouseFiles.has(name))) return false;
+  const warehouse = await openWarehouse(loaded);
+  try {
+    const [row] = await warehouse.query(`SELECT count(*) AS tables FROM information_schema.tables`);
+    return Number(row?.tables) === 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** Empties the workspace for a fresh demo, refusing one that holds anything the demo did not make. */
-function resetWorkspace(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
+async function resetWorkspace(loaded: LoadedConfig): Promise<void> {
+  const dir = loaded.workspaceDir;
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DEMO_MARKER)) && !(await holdsOnlyAnEmptyWarehouse(loaded))) {
     throw new BoscoError('USAGE', `the workspace ${dir} holds data the demo did not make`, {
       hint: 'run the demo in an empty folder, or point --config at a config with another "workspace"',
     });
@@ -49,7 +66,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const base = await loadConfig({ explicitPath: options.config });
   const yesterday = resolveReportDate('yesterday', base.config.reportingTimeZone);
   const days = options.days ?? 14;
-  resetWorkspace(base.workspaceDir);
+  await resetWorkspace(base);
 
   // With no config of its own, the folder gets the demo's, so flags, dashboard and shadow runs work afterwards
   // against `bosco sim serve --port 4780` and BOSCO_DEMO_TOKEN=sim-token.
