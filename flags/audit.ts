@@ -7,7 +7,7 @@ import type { Stage } from './types.js';
 export const AUDIT_TABLE = 'flag_audit';
 export const ACCEPTANCES_TABLE = 'accepted_differences';
 
-export type AuditAction = 'set' | 'promote' | 'rollback' | 'override' | 'auto-rollback' | 'accept';
+export type AuditAction = 'promote' | 'rollback' | 'override' | 'auto-rollback' | 'accept';
 
 export interface AuditEntry {
   entry_id: string;

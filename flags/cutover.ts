@@ -6,7 +6,7 @@ import type { WarehouseAccess } from '../core/warehouse/access.js';
 import type { Warehouse } from '../core/warehouse/index.js';
 import { acceptancesFor, appendAudit, ensureAuditTables, newEntryId, recordAcceptance, type AuditAction, type AuditEntry } from './audit.js';
 import { decideGate, type Acceptance, type DayEvidence, type GateDecision, type GateSettings } from './gate.js';
-import { DEFAULT_STAGE, isGuardedMove, nextStage, rollbackStage } from './stages.js';
+import { DEFAULT_STAGE, nextStage, rollbackStage } from './stages.js';
 import type { Stage, StageRecord, StageStore } from './types.js';
 
 export const FLAGS_TOPIC = 'flags';
@@ -84,16 +84,30 @@ async function decide(context: CutoverContext, client: ClientConfig, from: Stage
   return decideGate({ clientId: client.id, from, to, today: context.today, ...gathered, acceptances, settings });
 }
 
-/** Writes the stage (compare-and-set on the version read first), then appends the audit entry and announces it. */
+/**
+ * Writes the stage (compare-and-set on the version read first), appends the audit entry and announces it. The
+ * warehouse is held before the stage changes, so one that cannot be reached refuses the change rather than leave
+ * a stage without its audit entry; if the append itself fails, the stage is put back.
+ */
 async function apply(context: CutoverContext, record: StageRecord | undefined, clientId: string, to: Stage, action: AuditAction, reason: string, evidence: unknown): Promise<AuditEntry> {
   const from = record?.stage ?? DEFAULT_STAGE;
-  // Published first: a conflicting write then fails with the history already in place, which is harmless.
-  if (to === 'live' && context.onLive) await context.warehouse.use((warehouse) => context.onLive!(warehouse, clientId));
-  await context.store.set({ clientId, stage: to, expectedVersion: record?.version });
   const entry: AuditEntry = { entry_id: newEntryId('fl'), client_id: clientId, action, from_stage: from, to_stage: to, actor: context.actor, reason, evidence, at: new Date().toISOString() };
   await context.warehouse.use(async (warehouse) => {
     await ensureAuditTables(warehouse);
-    await appendAudit(warehouse, entry);
+    // Published first: a conflicting write then fails with the history already in place, which is harmless.
+    if (to === 'live' && context.onLive) await context.onLive(warehouse, clientId);
+    const written = await context.store.set({ clientId, stage: to, expectedVersion: record?.version });
+    try {
+      await appendAudit(warehouse, entry);
+    } catch (error) {
+      await context.store.set({ clientId, stage: from, expectedVersion: written.version }).catch((revertError: unknown) => {
+        throw new BoscoError('WAREHOUSE_FAILED', `client '${clientId}' is ${to} but its audit entry could not be written, and putting it back to ${from} failed too`, {
+          hint: `record the change by hand (bosco flags set ${clientId} ${from} --force --reason "…" to undo it); cause: ${revertError instanceof Error ? revertError.message : String(revertError)}`,
+          cause: error,
+        });
+      });
+      throw error;
+    }
   });
   await context.bus.publish(FLAGS_TOPIC, 'stage.changed', entry, { orderingKey: clientId });
   return entry;
@@ -135,19 +149,25 @@ export async function rollback(context: CutoverContext, clientId: string, option
   return { clientId, action, from, to, applied: true, entry };
 }
 
-/** Sets a stage directly: only to an adjacent stage unless forced. */
+/**
+ * Sets a stage directly. One step forward is a promotion (the gate applies, `force` overrides it) and one step back
+ * a rollback; anything else skips a stage and needs `force`, recorded as an override with the gate's evidence.
+ */
 export async function setStage(context: CutoverContext, clientId: string, to: Stage, options: { reason?: string; force?: boolean }): Promise<CutoverOutcome> {
-  requireClient(context, clientId);
+  const client = requireClient(context, clientId);
   const reason = requireReason(options.reason);
   const record = await context.store.get(clientId);
   const from = record?.stage ?? DEFAULT_STAGE;
   if (from === to) throw new BoscoError('USAGE', `client '${clientId}' is already ${to}`, { hint: 'nothing to change' });
-  if (!isGuardedMove(from, to) && !options.force) {
+  const expectStage = from;
+  if (nextStage(from) === to) return promote(context, clientId, { reason, force: options.force, expectStage });
+  if (rollbackStage(from) === to) return rollback(context, clientId, { reason, expectStage });
+  if (!options.force) {
     throw new BoscoError('USAGE', `${from} → ${to} skips a stage`, { hint: 'move one stage at a time (bosco flags promote / rollback), or pass --force with a --reason' });
   }
-  const action: AuditAction = isGuardedMove(from, to) ? 'set' : 'override';
-  const entry = await apply(context, record, clientId, to, action, reason, null);
-  return { clientId, action, from, to, applied: true, entry };
+  const decision = await decide(context, client, from, to);
+  const entry = await apply(context, record, clientId, to, 'override', reason, { gate: decision.checks });
+  return { clientId, action: 'override', from, to, applied: true, decision, entry };
 }
 
 /** Records an approved, scoped, expiring exception that gates treat as clean. */

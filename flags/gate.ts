@@ -67,44 +67,68 @@ function accepted(acceptances: readonly Acceptance[], metric: string, date: stri
   return acceptances.find((a) => a.metric === metric && a.from <= date && date <= a.to && today <= a.expires);
 }
 
+/** The clean streak as the gate counts it: final days only, back from the newest final day. */
+export interface CleanStreak {
+  /** The newest final day: days after it are pending. */
+  lastFinal: string;
+  /** The streak's days, newest first; at most the `cleanDays` asked for. */
+  days: DayEvidence[];
+  /** One line per streak day: its run, or the exceptions that cover it. */
+  notes: string[];
+  /** What ended the streak (`<date>: …`); undefined when it reached `cleanDays`. */
+  broken?: string;
+  /** Days with evidence that are not final yet: neither clean nor failing. */
+  pendingDays: string[];
+}
+
 /**
- * Decides a promotion from its evidence. Pure: the same evidence gives the same decision, and every check says
- * what it looked at. A day younger than the restatement window is pending (its numbers may still change), so the
- * streak is counted back from the newest final day; a day fails unless it passed or every failing metric is
- * covered by a live exception; a missing day breaks the streak.
+ * Counts consecutive clean final days back from the newest final day (older than `restatementDays`), stopping at
+ * `cleanDays`: a day is clean when it passed or every failing metric is covered by a live exception; a missing day
+ * breaks the streak. The gate and the cutover dashboard both count with this.
  */
-export function decideGate(evidence: GateEvidence): GateDecision {
-  const { settings, today } = evidence;
-  // Starting the dual run needs no evidence: shadow serves nobody.
-  if (evidence.to === 'shadow' || settings.cleanDays === 0) {
-    return { pass: true, pendingDays: [], checks: [{ name: 'clean-streak', pass: true, detail: `moving to ${evidence.to} needs no reconcile evidence`, evidence: [] }] };
-  }
-  const lastFinal = addDays(today, -settings.restatementDays - 1);
-  const byDate = new Map(evidence.days.map((day) => [day.date, day]));
-  const pendingDays = evidence.days.filter((d) => d.date > lastFinal).map((d) => d.date).sort();
+export function finalCleanStreak(input: Pick<GateEvidence, 'today' | 'days' | 'acceptances'> & { restatementDays: number; cleanDays: number }): CleanStreak {
+  const { today } = input;
+  const lastFinal = addDays(today, -input.restatementDays - 1);
+  const byDate = new Map(input.days.map((day) => [day.date, day]));
+  const pendingDays = input.days.filter((d) => d.date > lastFinal).map((d) => d.date).sort();
 
   const streak: DayEvidence[] = [];
-  const streakNotes: string[] = [];
+  const notes: string[] = [];
   let broken: string | undefined;
-  for (let date = lastFinal; streak.length < settings.cleanDays; date = addDays(date, -1)) {
+  for (let date = lastFinal; streak.length < input.cleanDays; date = addDays(date, -1)) {
     const day = byDate.get(date);
     if (!day || day.reconcile === 'missing') {
       broken = `${date}: not reconciled`;
       break;
     }
     if (day.reconcile === 'fail') {
-      const uncovered = day.failing.filter((metric) => !accepted(evidence.acceptances, metric, date, today));
+      const uncovered = day.failing.filter((metric) => !accepted(input.acceptances, metric, date, today));
       if (uncovered.length > 0 || day.failing.length === 0) {
         broken = `${date}: ${day.failing.join(', ') || 'differences'} failed (run ${day.reconcileRunId})`;
         break;
       }
-      const ids = day.failing.map((metric) => accepted(evidence.acceptances, metric, date, today)!.id);
-      streakNotes.push(`${date}: ${day.failing.join(', ')} accepted (${[...new Set(ids)].join(', ')}), run ${day.reconcileRunId}`);
+      const ids = day.failing.map((metric) => accepted(input.acceptances, metric, date, today)!.id);
+      notes.push(`${date}: ${day.failing.join(', ')} accepted (${[...new Set(ids)].join(', ')}), run ${day.reconcileRunId}`);
     } else {
-      streakNotes.push(`${date}: pass, run ${day.reconcileRunId}`);
+      notes.push(`${date}: pass, run ${day.reconcileRunId}`);
     }
     streak.push(day);
   }
+  return { lastFinal, days: streak, notes, broken, pendingDays };
+}
+
+/**
+ * Decides a promotion from its evidence. Pure: the same evidence gives the same decision, and every check says
+ * what it looked at. A day younger than the restatement window is pending (its numbers may still change), so the
+ * streak is counted back from the newest final day (see `finalCleanStreak`).
+ */
+export function decideGate(evidence: GateEvidence): GateDecision {
+  const { settings } = evidence;
+  // Starting the dual run needs no evidence: shadow serves nobody.
+  if (evidence.to === 'shadow' || settings.cleanDays === 0) {
+    return { pass: true, pendingDays: [], checks: [{ name: 'clean-streak', pass: true, detail: `moving to ${evidence.to} needs no reconcile evidence`, evidence: [] }] };
+  }
+  const { lastFinal, days: streak, notes: streakNotes, broken, pendingDays } = finalCleanStreak({ ...evidence, restatementDays: settings.restatementDays, cleanDays: settings.cleanDays });
   const streakPass = streak.length >= settings.cleanDays;
   const checks: GateCheck[] = [
     {

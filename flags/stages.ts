@@ -23,11 +23,6 @@ export function rollbackStage(stage: Stage): Stage | undefined {
   return undefined;
 }
 
-/** Moves that need no --force: one step forward, or a rollback. */
-export function isGuardedMove(from: Stage, to: Stage): boolean {
-  return nextStage(from) === to || rollbackStage(from) === to;
-}
-
 /** Which side serves the client's numbers: legacy until the new pipeline is live. */
 export function servingSide(stage: Stage): 'legacy' | 'new' {
   return stage === 'live' || stage === 'complete' ? 'new' : 'legacy';

@@ -118,6 +118,10 @@ export async function flagsHistoryCommand(options: Common & { client: string }):
       await ensureAuditTables(warehouse);
       return auditHistory(warehouse, options.client);
     });
+    // A client no longer configured may still have a history worth reading; one with neither is a typo.
+    if (entries.length === 0 && !context.clients.some((c) => c.id === options.client)) {
+      throw new BoscoError('UNKNOWN_CLIENT', `client '${options.client}' is not in the config and has no recorded changes`, { hint: 'bosco flags list shows every client' });
+    }
     if (options.format === 'json') writer(options)(JSON.stringify({ client_id: options.client, entries }) + '\n');
     else {
       const table = new Table({ head: ['when', 'action', 'from → to', 'who', 'reason'], style: { head: [], border: [] }, colWidths: [null, null, null, null, 60], wordWrap: true });

@@ -44,6 +44,7 @@ describe('bosco flags', () => {
   it.each([
     [['flags', 'set', 'bolt', 'live', '--reason', 'skip'], /legacy → live skips a stage/],
     [['flags', 'set', 'bolt', 'done', '--reason', 'x'], /unknown stage 'done'/],
+    [['flags', 'history', 'nobody'], /client 'nobody' is not in the config and has no recorded changes/],
     [['flags', 'promote', 'nobody', '--reason', 'x'], /client 'nobody' is not in the config/],
     [['flags', 'promote', 'bolt', '--reason', '  '], /a reason is required/],
     [['flags', 'rollback', 'cove', '--reason', 'x'], /client 'cove' is legacy, which has no stage to roll back to/],
