@@ -45,11 +45,20 @@ export const droppedCampaign: DifferenceExplainer = {
   },
 };
 
+const MONEY = new Set(['spend', 'revenue']);
+
+/**
+ * An unconverted currency scales the money values of an account by the day's rate and touches nothing else. So
+ * only money may differ on the account: when a count (impressions, clicks, conversions) differs there too, the
+ * money follows it (revenue counted from other conversions, rows from another day), whatever its ratio, and
+ * another explainer says why.
+ */
 export const currencyUnconverted: DifferenceExplainer = {
   name: 'currency-unconverted',
-  description: 'money differs by one constant factor on an account',
+  description: 'money, and only money, differs by one constant factor on an account',
   explain(_client, differences) {
-    for (const [account, rows] of groupBy(mismatches(differences).filter((d) => d.metric === 'spend' || d.metric === 'revenue'), (d) => d.account_id)) {
+    for (const [account, rows] of groupBy(mismatches(differences), (d) => d.account_id)) {
+      if (rows.some((d) => !MONEY.has(d.metric ?? ''))) continue;
       const ratios = rows.filter((d) => d.legacy! > 0).map((d) => d.new! / d.legacy!);
       if (ratios.length < 2) continue;
       const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;

@@ -34,6 +34,21 @@ describe('difference explainers', () => {
     expect(currencyUnconverted.explain(client(), rows)).toBeUndefined();
   });
 
+  it('does not call a money ratio a currency when a count differs on the account too: the money follows the count', () => {
+    // Legacy counted a narrower conversion action: conversions and revenue lower by one factor, spend equal.
+    const rows = ['1', '2', '3'].flatMap((campaign_id, i) => [
+      difference({ campaign_id, metric: 'conversions', legacy: 17 * (i + 1), new: 20 * (i + 1) }),
+      difference({ campaign_id, metric: 'revenue', legacy: 850 * (i + 1), new: 1000 * (i + 1) }),
+    ]);
+    expect(currencyUnconverted.explain(client(), rows)).toBeUndefined();
+    const notes = explainClients([client()], rows).get('c')!;
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/the sides count different conversion actions/);
+    // On another account, money alone at a constant ratio is still a currency.
+    const foreign = [10, 20].map((legacy, i) => difference({ account_id: 'a2', campaign_id: `f${i}`, legacy, new: legacy * 0.6752 }));
+    expect(currencyUnconverted.explain(client(), [...rows, ...foreign])).toContain('account a2: new/legacy money is a constant ×0.6752');
+  });
+
   it('suspects a day shift when most metrics differ on many campaigns of one account', () => {
     const rows = ['1', '2', '3'].flatMap((campaign_id) =>
       ['spend', 'impressions', 'clicks'].map((metric) => difference({ campaign_id, metric, legacy: 100, new: 150 + Number(campaign_id) })),
