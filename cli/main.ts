@@ -220,10 +220,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('lineage')
     .description('where numbers came from')
     .command('show')
-    .description("a client's day: each platform's load, its raw payload file, versions and account facts")
+    .description("a client's day: each platform's load, its raw payload file (checked against its sha256; exit 1 if missing or changed), versions and account facts")
     .requiredOption('--client <id>', 'client id')
     .requiredOption('--date <date>', 'reporting day')
     .option('--platform <name>', 'only this platform')
+    .option('--namespace <name>', 'read <name>.partition_lineage, e.g. shadow (default: the serving tables)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await steps()).lineageShowCommand({ ...options, config: globals().config })));
   program
@@ -232,6 +233,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('report')
     .description("each partition's latest quality result for a day; exit 1 if any is quarantined")
     .requiredOption('--date <date>', 'reporting day')
+    .option('--namespace <name>', 'read <name>.partition_quality, e.g. shadow (default: the serving tables)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await steps()).qualityReportCommand({ ...options, config: globals().config })));
   program

@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
-import { z } from 'zod';
 import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse, type Warehouse } from '../../core/warehouse/index.js';
+import { checkNamespace } from '../../new-pipeline/load/pipeline-tables.js';
 import type { BacktestReport } from '../../new-pipeline/models/backtest.js';
 import { clientInsights, type Insights } from '../../new-pipeline/models/insights.js';
 import { reconcilePredictions } from '../../new-pipeline/models/predictions.js';
@@ -55,17 +55,11 @@ export interface InsightsCommandOptions extends Common {
   date?: string;
 }
 
-const NamespaceSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a schema name (letters, digits, underscores)').optional();
-
 const writer = (options: Common) => options.write ?? ((text: string) => process.stdout.write(text));
 const formatOf = (options: Common): Format => options.format ?? ((options.isTTY ?? Boolean(process.stdout.isTTY)) ? 'table' : 'json');
 
 function tablesOf(options: Common): ModelTables {
-  const parsed = NamespaceSchema.safeParse(options.namespace);
-  if (!parsed.success) {
-    throw new BoscoError('USAGE', `--namespace '${options.namespace}' is not a schema name`, { hint: 'use letters, digits and underscores, e.g. --namespace shadow' });
-  }
-  return modelTables(parsed.data);
+  return modelTables(checkNamespace(options.namespace));
 }
 
 async function withWarehouse<T>(loaded: LoadedConfig, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {

@@ -8,10 +8,11 @@ import { openWarehouse, type Warehouse } from '../../core/warehouse/index.js';
 import { checkPlatforms, planFetch } from '../../new-pipeline/fetch/fetch-plan.js';
 import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
 import { importFxRates } from '../../new-pipeline/load/fx-rates.js';
-import { lineageFor } from '../../new-pipeline/load/lineage.js';
-import { ensurePipelineTables, SERVING_TABLES } from '../../new-pipeline/load/pipeline-tables.js';
+import { checkRawPayload, lineageFor, type RawPayloadState } from '../../new-pipeline/load/lineage.js';
+import { checkNamespace, ensurePipelineTables, pipelineTables, SERVING_TABLES, type PipelineTables } from '../../new-pipeline/load/pipeline-tables.js';
 import { loadDay, transformDay, type PartitionFilter, type PartitionResult, type PipelineContext } from '../../new-pipeline/run/run-pipeline.js';
 import { newRunId } from '../../reconcile/reconcile.js';
+import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 
 export interface StepOptions {
   config?: string;
@@ -142,55 +143,103 @@ export async function fxImportCommand(options: { config?: string; file: string; 
   }
 }
 
-/** `bosco lineage show --client X --date D`: where each platform's numbers for that day came from. */
-export async function lineageShowCommand(options: { config?: string; client: string; date: string; platform?: string; format?: 'table' | 'json'; write?: (text: string) => void }): Promise<number> {
+/** Options of the commands that read what a run wrote: the serving tables, or a namespace's. */
+interface ReadOptions {
+  config?: string;
+  /** Read `<namespace>.partition_lineage` / `.partition_quality` (e.g. `shadow`, where shadow runs load); default the serving tables. */
+  namespace?: string;
+  format?: 'table' | 'json';
+  write?: (text: string) => void;
+}
+
+const whereLoaded = (tables: PipelineTables) => (tables.namespace ? ` in namespace '${tables.namespace}'` : '');
+/** Shadow runs load into their own namespace: say so where the serving tables hold nothing. */
+const namespaceHint = (tables: PipelineTables) => (tables.namespace ? '' : `; a client in shadow is loaded into the ${SHADOW_NAMESPACE} namespace: add --namespace ${SHADOW_NAMESPACE}`);
+
+const PAYLOAD_TEXT: Record<RawPayloadState['state'], string> = {
+  verified: 'verified: the file’s sha256 matches',
+  changed: 'CHANGED since this load: the file’s sha256 no longer matches',
+  missing: 'MISSING: the file is no longer there',
+  unreadable: 'UNREADABLE',
+};
+
+/**
+ * `bosco lineage show --client X --date D [--namespace N]`: where each platform's numbers for that day came from,
+ * with each raw payload file checked against the sha256 recorded at load. Exit 1 when a current load's raw
+ * payload is missing or changed: its numbers can no longer be traced to the bytes they came from.
+ */
+export async function lineageShowCommand(options: ReadOptions & { client: string; date: string; platform?: string }): Promise<number> {
+  const tables = pipelineTables(checkNamespace(options.namespace));
   const loaded = await loadConfig({ explicitPath: options.config });
   const date = resolveReportDate(options.date, loaded.config.reportingTimeZone);
   const [platform] = checkPlatforms(options.platform ? [options.platform] : undefined) ?? [];
-  const manifests = await withWarehouse(loaded, (warehouse) => lineageFor(warehouse, SERVING_TABLES, options.client, date, platform));
+  const manifests = await withWarehouse(loaded, tables, (warehouse) => lineageFor(warehouse, tables, options.client, date, platform));
   const write = writer(options);
   if (manifests.length === 0) {
-    throw new BoscoError('UNKNOWN_CLIENT', `nothing was loaded for client '${options.client}' on ${date}${platform ? ` from ${platform}` : ''}`, {
-      hint: 'check the client id and day, or run bosco pipeline run for that day',
+    throw new BoscoError('UNKNOWN_CLIENT', `nothing was loaded for client '${options.client}' on ${date}${platform ? ` from ${platform}` : ''}${whereLoaded(tables)}`, {
+      hint: `check the client id and day, or run bosco pipeline run for that day${namespaceHint(tables)}`,
     });
   }
-  if (options.format === 'json') {
-    write(JSON.stringify({ client_id: options.client, date, loads: manifests }) + '\n');
-    return 0;
-  }
   const current = new Set<string>();
+  const loads = [];
   for (const m of manifests) {
     const state = current.has(m.platform) ? 'replaced' : 'current';
     current.add(m.platform);
+    loads.push({ ...m, state, raw_payload: await checkRawPayload(m) });
+  }
+  const untraceable = loads.filter((l) => l.state === 'current' && l.raw_payload.state !== 'verified');
+  if (options.format === 'json') {
+    write(JSON.stringify({ client_id: options.client, date, namespace: tables.namespace ?? null, loads }) + '\n');
+    return untraceable.length > 0 ? 1 : 0;
+  }
+  for (const m of loads) {
+    const payload = m.raw_payload;
+    const detail = payload.state === 'changed' ? ` (now ${payload.sha256})` : payload.state === 'unreadable' ? `: ${payload.error}` : '';
     write(
-      `${m.platform} · ${state} · loaded ${m.loaded_at} · run ${m.run_id}\n` +
-        `  raw payload   ${m.raw_path}\n  sha256        ${m.raw_sha256}\n` +
+      `${m.platform} · ${m.state} · loaded ${m.loaded_at} · run ${m.run_id}\n` +
+        `  raw payload   ${m.raw_path}\n  sha256        ${m.raw_sha256} at load\n  check         ${PAYLOAD_TEXT[payload.state]}${detail}\n` +
         `  fetched       ${m.fetched_at} via ${m.api} (connector ${m.connector_version}), ${m.requests} request(s), ${m.records} record(s)\n` +
         `  transform     ${m.transform_version} → ${m.rows} row(s), schema ${m.schema_fingerprint}\n` +
         Object.entries(m.accounts).map(([id, facts]) => `  account ${id}  ${JSON.stringify(facts)}\n`).join(''),
     );
   }
-  return 0;
+  if (untraceable.length > 0) {
+    write(
+      `WARNING: ${untraceable.map((l) => l.platform).join(', ')}: the raw payload the current rows were loaded from is ${[...new Set(untraceable.map((l) => l.raw_payload.state))].join(' or ')}; ` +
+        `these numbers cannot be traced to it. Fetch the day again (bosco pipeline run --date ${date}) to reload from a payload that is kept.\n`,
+    );
+  }
+  return untraceable.length > 0 ? 1 : 0;
 }
 
-async function withWarehouse<T>(loaded: LoadedConfig, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+/**
+ * Opens the warehouse to read what runs wrote to `tables`. The serving tables are created when missing (a fresh
+ * workspace reads as empty); a namespace no run has loaded into is refused, not created, so a typo says so.
+ */
+async function withWarehouse<T>(loaded: LoadedConfig, tables: PipelineTables, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
   const warehouse = await openWarehouse(loaded);
   try {
-    await ensurePipelineTables(warehouse);
+    if (!tables.namespace) await ensurePipelineTables(warehouse, tables);
+    else if ((await warehouse.describe(tables.lineage)).length === 0 || (await warehouse.describe(tables.quality)).length === 0) {
+      throw new BoscoError('USAGE', `no pipeline run has loaded into namespace '${tables.namespace}'`, {
+        hint: `shadow runs load into --namespace ${SHADOW_NAMESPACE}; run bosco shadow run first, or check the name`,
+      });
+    }
     return await work(warehouse);
   } finally {
     await warehouse.close();
   }
 }
 
-/** `bosco quality report --date D`: each partition's latest quality result, worst first. */
-export async function qualityReportCommand(options: { config?: string; date: string; format?: 'table' | 'json'; write?: (text: string) => void }): Promise<number> {
+/** `bosco quality report --date D [--namespace N]`: each partition's latest quality result, worst first. */
+export async function qualityReportCommand(options: ReadOptions & { date: string }): Promise<number> {
+  const tables = pipelineTables(checkNamespace(options.namespace));
   const loaded = await loadConfig({ explicitPath: options.config });
   const date = resolveReportDate(options.date, loaded.config.reportingTimeZone);
-  const rows = await withWarehouse(loaded, (warehouse) =>
+  const rows = await withWarehouse(loaded, tables, (warehouse) =>
     warehouse.query(
       `SELECT client_id, platform, status, reason, checks, run_id, checked_at FROM (
-         SELECT *, row_number() OVER (PARTITION BY client_id, platform ORDER BY checked_at DESC) AS latest FROM ${SERVING_TABLES.quality} WHERE date = CAST(? AS DATE)
+         SELECT *, row_number() OVER (PARTITION BY client_id, platform ORDER BY checked_at DESC) AS latest FROM ${tables.quality} WHERE date = CAST(? AS DATE)
        ) q WHERE latest = 1
        ORDER BY CASE status WHEN 'quarantined' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END, client_id, platform`,
       [date],
@@ -206,12 +255,13 @@ export async function qualityReportCommand(options: { config?: string; date: str
     run_id: String(row.run_id),
     checked_at: String(row.checked_at),
   }));
-  if (options.format === 'json') write(JSON.stringify({ date, partitions: results }) + '\n');
+  if (options.format === 'json') write(JSON.stringify({ date, namespace: tables.namespace ?? null, partitions: results }) + '\n');
   else {
     const table = new Table({ head: ['client', 'platform', 'status', 'reason'], style: { head: [], border: [] }, colWidths: [null, null, null, 80], wordWrap: true });
     for (const r of results) table.push([r.client_id, r.platform, r.status, r.reason ?? '']);
     const count = (status: string) => results.filter((r) => r.status === status).length;
-    write(`Quality ${date}\n${results.length > 0 ? table.toString() : '(no partitions checked on this day)'}\n${count('pass')} pass, ${count('warn')} warn, ${count('quarantined')} quarantined\n`);
+    const none = `(no partitions checked on this day${whereLoaded(tables)}${namespaceHint(tables)})`;
+    write(`Quality ${date}${whereLoaded(tables)}\n${results.length > 0 ? table.toString() : none}\n${count('pass')} pass, ${count('warn')} warn, ${count('quarantined')} quarantined\n`);
   }
   return results.some((r) => r.status === 'quarantined') ? 1 : 0;
 }

@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { messageOf } from '../../core/errors.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { PartitionKey } from '../landing/raw-landing.js';
-import { ensurePipelineTables, type PipelineTables } from './pipeline-tables.js';
+import type { PipelineTables } from './pipeline-tables.js';
 
 /** Where one loaded partition came from, down to the raw payload file. */
 export interface LineageManifest extends PartitionKey {
@@ -42,7 +46,6 @@ export async function recordLineage(warehouse: Warehouse, tables: PipelineTables
 
 /** Every load of a client's day, newest first: the first of each platform is what the warehouse holds now. */
 export async function lineageFor(warehouse: Warehouse, tables: PipelineTables, clientId: string, date: string, platform?: string): Promise<LineageManifest[]> {
-  await ensurePipelineTables(warehouse, tables);
   const rows = await warehouse.query(
     `SELECT * FROM ${tables.lineage} WHERE client_id = ? AND date = CAST(? AS DATE) ${platform ? 'AND platform = ?' : ''} ORDER BY platform, loaded_at DESC`,
     platform ? [clientId, date, platform] : [clientId, date],
@@ -65,4 +68,23 @@ export async function lineageFor(warehouse: Warehouse, tables: PipelineTables, c
     fetched_at: String(row.fetched_at),
     loaded_at: String(row.loaded_at),
   }));
+}
+
+/**
+ * Whether a manifest's raw payload file still backs its numbers: `verified` when the file's sha256 is the one
+ * recorded at load, `changed` when it differs (refetched, edited or damaged since), `missing` when it is gone,
+ * `unreadable` when it is there but cannot be read (permissions, a directory).
+ */
+export type RawPayloadState = { state: 'verified' } | { state: 'changed'; sha256: string } | { state: 'missing' } | { state: 'unreadable'; error: string };
+
+/** Hashes the manifest's raw payload file as it is now, streamed (a payload can be large), against the manifest. */
+export async function checkRawPayload(manifest: Pick<LineageManifest, 'raw_path' | 'raw_sha256'>): Promise<RawPayloadState> {
+  const hash = createHash('sha256');
+  try {
+    await pipeline(createReadStream(manifest.raw_path), hash);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { state: 'missing' } : { state: 'unreadable', error: messageOf(error) };
+  }
+  const sha256 = hash.digest('hex');
+  return sha256 === manifest.raw_sha256 ? { state: 'verified' } : { state: 'changed', sha256 };
 }

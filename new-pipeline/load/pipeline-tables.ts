@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { BoscoError } from '../../core/errors.js';
 import { CANONICAL_COLUMNS, KEY_COLUMNS, type ColumnType } from '../../core/metric-row.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import type { TableColumn, TableSpec } from '../../core/warehouse/types.js';
@@ -23,6 +25,20 @@ export interface PipelineTables {
 export function pipelineTables(namespace?: string): PipelineTables {
   const inNamespace = (name: string) => (namespace ? `${namespace}.${name}` : name);
   return { namespace, metricRows: inNamespace('metric_rows'), lineage: inNamespace('partition_lineage'), quality: inNamespace('partition_quality'), drift: 'schema_drift', fxRates: 'fx_rates' };
+}
+
+const NamespaceSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a schema name (letters, digits, underscores)').optional();
+
+/**
+ * A namespace a user named (`--namespace shadow`), checked before it goes into SQL: a schema (BigQuery: dataset)
+ * name, or undefined for the serving tables. Anything else is a USAGE error.
+ */
+export function checkNamespace(namespace: string | undefined): string | undefined {
+  const parsed = NamespaceSchema.safeParse(namespace);
+  if (!parsed.success) {
+    throw new BoscoError('USAGE', `--namespace '${namespace}' is not a schema name`, { hint: 'use letters, digits and underscores, e.g. --namespace shadow' });
+  }
+  return parsed.data;
 }
 
 /** What clients are served from. */

@@ -1,11 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
 import { PLATFORMS, type Platform } from '../../core/metric-row.js';
+import { openWarehouse } from '../../core/warehouse/index.js';
 import { CONNECTORS } from '../../new-pipeline/connectors/index.js';
 import type { Connector } from '../../new-pipeline/connectors/types.js';
 import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
 import { partitionPath } from '../../new-pipeline/landing/raw-landing.js';
+import { ensurePipelineTables, pipelineTables, SERVING_TABLES } from '../../new-pipeline/load/pipeline-tables.js';
 import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
 import { makeTempDir, runCli } from '../helpers/cli.js';
@@ -53,6 +56,43 @@ describe('bosco pipeline transform | load | replay, lineage show, quality report
     const text = await cli('lineage', 'show', '--client', 'client-2', '--date', DAYS[1]!, '--platform', 'google_ads');
     expect(text.stdout).toMatch(/google_ads · current/);
     expect(text.stdout).toContain('sha256');
+    expect(text.stdout).toContain('verified: the file’s sha256 matches');
+    expect(loads.every((l: { raw_payload: { state: string } }) => l.raw_payload.state === 'verified')).toBe(true);
+  });
+
+  it('reads lineage and quality from a namespace with --namespace, where a shadow run loads', async () => {
+    // What a shadow run leaves: the day's lineage and quality in the shadow namespace, under its own run id.
+    const loaded = await loadConfig({ cwd: dir.path });
+    const warehouse = await openWarehouse(loaded);
+    try {
+      const shadow = pipelineTables('shadow');
+      await ensurePipelineTables(warehouse, shadow);
+      for (const table of ['lineage', 'quality'] as const) {
+        await warehouse.run(`INSERT INTO ${shadow[table]} SELECT * REPLACE ('shadow-run' AS run_id) FROM ${SERVING_TABLES[table]} WHERE date = CAST(? AS DATE)`, [DAYS[1]!]);
+      }
+    } finally {
+      await warehouse.close();
+    }
+    const serving = await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[0]!);
+    expect(serving.code).toBe(2);
+    expect(serving.stderr).toContain('add --namespace shadow');
+    expect((await cli('quality', 'report', '--date', DAYS[0]!)).stdout).toContain('(no partitions checked on this day; a client in shadow is loaded into the shadow namespace');
+
+    const shown = await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!, '--namespace', 'shadow', '--format', 'json');
+    expect(shown.code, shown.stderr).toBe(0);
+    const parsed = JSON.parse(shown.stdout);
+    expect(parsed.namespace).toBe('shadow');
+    expect(parsed.loads.map((l: { run_id: string }) => l.run_id)).toEqual(PLATFORMS.map(() => 'shadow-run'));
+    const quality = await cli('quality', 'report', '--date', DAYS[1]!, '--namespace', 'shadow', '--format', 'json');
+    expect(quality.code, quality.stderr).toBe(0);
+    expect(JSON.parse(quality.stdout).partitions.map((p: { run_id: string }) => p.run_id)).toEqual(Array.from({ length: 10 }, () => 'shadow-run'));
+
+    const typo = await cli('quality', 'report', '--date', DAYS[1]!, '--namespace', 'shadw');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.split('\n')[0]).toMatch(/no pipeline run has loaded into namespace 'shadw'/);
+    const notAName = await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!, '--namespace', 'shadow; DROP TABLE x');
+    expect(notAName.code).toBe(2);
+    expect(notAName.stderr.split('\n')[0]).toMatch(/--namespace 'shadow; DROP TABLE x' is not a schema name/);
   });
 
   it('replays a range from landed payloads alone, calling no API', async () => {
@@ -82,6 +122,20 @@ describe('bosco pipeline transform | load | replay, lineage show, quality report
     expect(report.code).toBe(1);
     const quarantined = JSON.parse(report.stdout).partitions.filter((p: { status: string }) => p.status === 'quarantined');
     expect(quarantined).toMatchObject([{ client_id: 'client-1', platform: 'tiktok_ads' }]);
+  });
+
+  it('says when the raw payload behind the current rows has changed or gone since the load, exit 1', async () => {
+    // The quarantined tiktok_ads payload above was overwritten after its last load; meta_ads's is now deleted.
+    rmSync(partitionPath(join(dir.path, '.bosco'), { date: DAYS[1]!, platform: 'meta_ads', clientId: 'client-1' }));
+    const shown = await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!);
+    expect(shown.code, shown.stderr).toBe(1);
+    const block = (platform: string) => shown.stdout.slice(shown.stdout.indexOf(`${platform} · current`)).split(/\n(?=\S)/)[0];
+    expect(block('tiktok_ads')).toMatch(/CHANGED since this load: the file’s sha256 no longer matches \(now [0-9a-f]{64}\)/);
+    expect(block('meta_ads')).toContain('MISSING: the file is no longer there');
+    expect(block('google_ads')).toContain('verified');
+    expect(shown.stdout).toMatch(/WARNING: meta_ads, tiktok_ads: the raw payload the current rows were loaded from is (missing or changed|changed or missing)/);
+    const json = JSON.parse((await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!, '--platform', 'meta_ads', '--format', 'json')).stdout);
+    expect(json.loads[0].raw_payload).toEqual({ state: 'missing' });
   });
 
   it.each([
