@@ -89,6 +89,8 @@ const ConversionsSchema = z.partialRecord(z.enum(PLATFORMS), z.array(z.string().
 export const ClientSchema = z
   .object({
     id: z.string().min(1),
+    /** The agency the client belongs to: rollout cohorts can take all of an agency's clients at once. */
+    agency: z.string().min(1).optional(),
     /** The client's reporting time zone: its "day" and its 08:00 deadline. Default: reportingTimeZone. */
     timeZone: z.string().refine(isValidTimeZone, 'not a known IANA time zone').optional(),
     /** The client's reporting currency (ISO 4217). */

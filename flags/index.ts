@@ -36,6 +36,6 @@ export async function openStageStore(loaded: Pick<LoadedConfig, 'workspaceDir'> 
     environment: settings.environment,
     project: settings.project,
     flagName: settings.flagName,
-    clients: loaded.config?.clients.map((c) => c.id),
+    clients: loaded.config?.clients.map((c) => ({ id: c.id, agency: c.agency })),
   });
 }

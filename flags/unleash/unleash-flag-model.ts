@@ -17,13 +17,16 @@ import { STAGES, type Stage } from '../types.js';
  *   `clientId`, so a client's bucket never changes). Its members read the cohort's stage with the version
  *   `cohort:<stage>`; a write gives such a client its own strategy.
  *
- * The SDK resolves a client with the context `{ userId: clientId, properties: { clientId } }`: a cohort on any
- * other context field (an agency) needs that field in the context, which the store is not given yet.
+ * The SDK resolves a client with the context `{ userId: clientId, properties: { clientId, agencyId } }`, the agency
+ * coming from the client's `agency` in config (absent when it has none).
  */
 export const DEFAULT_FLAG_NAME = 'bosco-migration-stage';
 
 /** The context field carrying the client id: constraints and percentage stickiness use it. */
 export const CLIENT_FIELD = 'clientId';
+
+/** The context field carrying the client's agency: an agency cohort's constraint uses it. */
+export const AGENCY_FIELD = 'agencyId';
 
 const COHORT_VERSION_PREFIX = 'cohort:';
 
@@ -48,8 +51,8 @@ export function stageNamed(name: string): Stage | undefined {
   return (STAGES as readonly string[]).includes(name) ? (name as Stage) : undefined;
 }
 
-export function clientContext(clientId: string): { userId: string; properties: Record<string, string> } {
-  return { userId: clientId, properties: { [CLIENT_FIELD]: clientId } };
+export function clientContext(clientId: string, agency?: string): { userId: string; properties: Record<string, string> } {
+  return { userId: clientId, properties: { [CLIENT_FIELD]: clientId, ...(agency === undefined ? {} : { [AGENCY_FIELD]: agency }) } };
 }
 
 export function payloadOf(clientId: string, version: string): string {

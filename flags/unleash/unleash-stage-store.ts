@@ -28,8 +28,11 @@ export interface UnleashStageStoreOptions {
   project?: string;
   /** Default `bosco-migration-stage`. */
   flagName?: string;
-  /** Client ids `list` resolves besides those with a stage of their own, so members of a cohort are listed. Default none. */
-  clients?: readonly string[];
+  /**
+   * Clients `list` resolves besides those with a stage of their own, so members of a cohort are listed; a client's
+   * agency goes into its Unleash context as `agencyId`, so a cohort can be all clients of an agency. Default none.
+   */
+  clients?: ReadonlyArray<{ id: string; agency?: string }>;
   /** How long opening waits for Unleash before serving the backup, or failing without one. Default 10 000 ms. */
   readyTimeoutMs?: number;
 }
@@ -65,6 +68,11 @@ export class UnleashStageStore implements StageStore {
   private fetching: { ended: Promise<void>; end: () => void } | undefined;
   private fromBackup = false;
   private problem: string | undefined;
+
+  /** The client's stage as the SDK resolves it, with the client's agency in its context. */
+  private stageIn(unleash: Unleash, clientId: string): StageRecord | undefined {
+    return stageIn(unleash, this.flagName, clientId, this.options.clients?.find((c) => c.id === clientId)?.agency);
+  }
 
   private constructor(
     private readonly options: UnleashStageStoreOptions,
@@ -131,7 +139,7 @@ export class UnleashStageStore implements StageStore {
   }
 
   async get(clientId: string): Promise<StageRecord | undefined> {
-    const seen = stageIn(this.unleash, this.flagName, clientId);
+    const seen = this.stageIn(this.unleash, clientId);
     const written = this.ownWrites.get(clientId);
     if (!written) return seen;
     if (written.replaced.has(ownVersionOf(seen?.version))) return written.record;
@@ -141,7 +149,7 @@ export class UnleashStageStore implements StageStore {
 
   async list(): Promise<StageRecord[]> {
     const own = (this.unleash.getFeatureToggleDefinition(this.flagName)?.strategies ?? []).flatMap((s) => clientEntryOf(s)?.clientId ?? []);
-    const ids = new Set([...own, ...(this.options.clients ?? []), ...this.ownWrites.keys()]);
+    const ids = new Set([...own, ...(this.options.clients ?? []).map((c) => c.id), ...this.ownWrites.keys()]);
     const records = await Promise.all([...ids].map((id) => this.get(id)));
     return records.filter((r): r is StageRecord => r !== undefined).sort((a, b) => a.clientId.localeCompare(b.clientId));
   }
@@ -188,7 +196,7 @@ export class UnleashStageStore implements StageStore {
     });
     if (!effective) return record;
     const pending = this.ownWrites.get(clientId);
-    const superseded = pending?.replaced.has(ownVersionOf(stageIn(this.unleash, this.flagName, clientId)?.version)) ? pending.replaced : new Set<string | undefined>();
+    const superseded = pending?.replaced.has(ownVersionOf(this.stageIn(this.unleash, clientId)?.version)) ? pending.replaced : new Set<string | undefined>();
     this.ownWrites.set(clientId, { record, replaced: superseded.add(replaced) });
     await this.awaitServed(record);
     return record;
@@ -226,7 +234,7 @@ export class UnleashStageStore implements StageStore {
       probe.on(UnleashEvents.Warn, () => {});
       try {
         await startSdk(probe);
-        if (stageIn(probe, this.flagName, record.clientId)?.version === record.version) return;
+        if (this.stageIn(probe, record.clientId)?.version === record.version) return;
       } finally {
         probe.destroy();
       }
@@ -291,8 +299,8 @@ function ownStrategies(strategies: readonly AdminStrategy[], clientId: string): 
 }
 
 /** The client's stage as the SDK resolves it: the first matching strategy's stage variant. */
-function stageIn(unleash: Unleash, flagName: string, clientId: string): StageRecord | undefined {
-  const variant = unleash.getVariant(flagName, clientContext(clientId));
+function stageIn(unleash: Unleash, flagName: string, clientId: string, agency: string | undefined): StageRecord | undefined {
+  const variant = unleash.getVariant(flagName, clientContext(clientId, agency));
   const stage = variant.feature_enabled && variant.enabled ? stageNamed(variant.name) : undefined;
   if (!stage) return undefined;
   return { clientId, stage, version: ownVersionIn(variant.payload, clientId) ?? cohortVersion(stage) };

@@ -63,7 +63,7 @@ describe('the Unleash stage store, on a real Unleash server', () => {
   });
 
   it('serves a cohort its stage, with a percentage of clients kept by client id, and a client\'s own stage over it', async () => {
-    const clients = Array.from({ length: 20 }, (_, i) => `client-${i}`);
+    const clients = Array.from({ length: 20 }, (_, i) => ({ id: `client-${i}` }));
     const options = settings({ clients });
     const writer = await UnleashStageStore.open(options);
     const own = await writer.set({ clientId: 'client-0', stage: 'live', expectedVersion: undefined });
@@ -102,6 +102,40 @@ describe('the Unleash stage store, on a real Unleash server', () => {
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
+  });
+
+  it("serves an agency's cohort its stage: every client of that agency, and no other", async () => {
+    const clients = [
+      { id: 'nw-1', agency: 'northwind' },
+      { id: 'nw-2', agency: 'northwind' },
+      { id: 'ct-1', agency: 'contoso' },
+      { id: 'solo' },
+    ];
+    const options = settings({ clients });
+    // The flag exists once a client has a stage of its own; the cohort strategy then goes after it.
+    const writer = await UnleashStageStore.open(options);
+    await writer.set({ clientId: 'solo', stage: 'shadow', expectedVersion: undefined });
+    await writer.close();
+    await admin('POST', `/projects/default/features/${options.flagName}/environments/production/strategies`, {
+      name: 'flexibleRollout',
+      title: 'cohort: northwind goes live',
+      parameters: { rollout: '100', stickiness: 'clientId', groupId: options.flagName },
+      constraints: [{ contextName: 'agencyId', operator: 'IN', values: ['northwind'] }],
+      variants: [{ name: 'live', weight: 1000, weightType: 'variable', stickiness: 'clientId' }],
+    });
+    const listed = async () => {
+      const store = await UnleashStageStore.open(options);
+      const records = await store.list();
+      await store.close();
+      return records.map((r) => [r.clientId, r.stage, r.version.startsWith('cohort:') ? r.version : 'own']);
+    };
+    await expect
+      .poll(listed, { timeout: 10_000, interval: 250 })
+      .toEqual([
+        ['nw-1', 'live', 'cohort:live'],
+        ['nw-2', 'live', 'cohort:live'],
+        ['solo', 'shadow', 'own'],
+      ]);
   });
 
   it('refuses a client token Unleash does not accept, and writes nothing without an admin token', async () => {
