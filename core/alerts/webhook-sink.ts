@@ -7,14 +7,13 @@ import { getLogger, type Logger } from '../logger.js';
 import { TOOL_VERSION } from '../version.js';
 
 /**
- * The alert an event raises, if any. An event typed as an alert kind raises that alert; besides:
- * `reconcile.completed` with `data.status` `fail` raises `reconcile.failed`, and `partition.quarantined` (a
- * partition that failed its quality checks) raises `quality.failed`.
+ * The alert an event raises, if any. An event typed as an alert kind raises that alert (`sla.missed`,
+ * `quality.failed` which the load publishes beside each `partition.quarantined`, `client.rolled_back`); besides,
+ * `reconcile.completed` with `data.status` `fail` raises `reconcile.failed`.
  */
 export function alertKindOf(event: Pick<BusEvent, 'type' | 'data'>): AlertKind | undefined {
   if ((ALERT_KINDS as readonly string[]).includes(event.type)) return event.type as AlertKind;
   if (event.type === 'reconcile.completed' && (event.data as { status?: unknown } | null)?.status === 'fail') return 'reconcile.failed';
-  if (event.type === 'partition.quarantined') return 'quality.failed';
   return undefined;
 }
 

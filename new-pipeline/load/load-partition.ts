@@ -6,7 +6,7 @@ import type { StagedPartition } from '../run/staged-partition.js';
 import { recordLineage } from './lineage.js';
 import type { PipelineTables } from './pipeline-tables.js';
 
-/** Topics the load announces on: every partition's outcome, and every field of drift seen for the first time. */
+/** Topics the load announces on: every partition's outcome (and `quality.failed`), and every field of drift seen for the first time. */
 export const PARTITION_TOPIC = 'pipeline.partitions';
 export const DRIFT_TOPIC = 'pipeline.drift';
 
@@ -72,10 +72,20 @@ export async function commitStagedPartitions(warehouse: Warehouse, tables: Pipel
   return { outcomes, added };
 }
 
-/** Announces a committed partition's outcome, then the drift fields in `added` it was the first to carry. */
+/**
+ * Announces a committed partition's outcome (`partition.loaded` or `partition.quarantined`); for a quarantine, then
+ * `quality.failed` with the checks that failed (the event `bosco alerts watch` posts); then the drift fields in
+ * `added` it was the first to carry.
+ */
 export async function announceLoad(bus: EventBus, tables: PipelineTables, staged: StagedPartition, outcome: LoadOutcome, added: readonly DriftRecord[] = []): Promise<void> {
   const { key, lineage, rows, quality } = staged;
-  await bus.publish(PARTITION_TOPIC, `partition.${outcome}`, { ...key, namespace: tables.namespace ?? null, run_id: lineage.run_id, rows: rows.length, quality: quality.status, reason: quality.reason });
+  const namespace = tables.namespace ?? null;
+  await bus.publish(PARTITION_TOPIC, `partition.${outcome}`, { ...key, namespace, run_id: lineage.run_id, rows: rows.length, quality: quality.status, reason: quality.reason });
+  if (outcome === 'quarantined') {
+    // Keyed like the other alert events (client_id), so a webhook reads every alert's client the same way.
+    const failed = quality.checks.filter((check) => check.outcome === 'quarantine').map(({ check, count, message }) => ({ check, count, message }));
+    await bus.publish(PARTITION_TOPIC, 'quality.failed', { client_id: key.clientId, platform: key.platform, date: key.date, namespace, run_id: lineage.run_id, reason: quality.reason, checks: failed });
+  }
   for (const record of added) await bus.publish(DRIFT_TOPIC, 'drift.detected', record);
 }
 

@@ -163,8 +163,12 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
 
     const [quality] = await context.warehouse.query(`SELECT status, reason FROM ${QUALITY_TABLE} WHERE client_id = 'client-2' AND platform = 'meta_ads' AND status = 'quarantined'`);
     expect(quality?.reason).toMatch(/cannot be read/);
-    const events = await (context.bus as LocalEventLog).read<{ clientId: string }>(PARTITION_TOPIC);
+    const events = await (context.bus as LocalEventLog).read<{ clientId?: string; client_id?: string; platform: string; reason: string; checks: Array<{ check: string }> }>(PARTITION_TOPIC);
     expect(events.filter((e) => e.type === 'partition.quarantined').map((e) => e.data.clientId)).toEqual(['client-2']);
+    const failed = events.filter((e) => e.type === 'quality.failed');
+    expect(failed.map((e) => [e.data.client_id, e.data.platform])).toEqual([['client-2', 'meta_ads']]);
+    expect(failed[0]!.data.reason).toMatch(/cannot be read/);
+    expect(failed[0]!.data.checks.map((c) => c.check)).toEqual(['payload.file']);
   });
 
   it('quarantines a partition whose FX rate is missing instead of converting at 1.0', async () => {
