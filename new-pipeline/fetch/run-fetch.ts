@@ -43,6 +43,8 @@ export interface FetchRequest {
   /** Per platform: where to call and with which credential. */
   endpoints: ReadonlyMap<Platform, { baseUrl: string; credential: string; settings?: PlatformSettings }>;
   workspaceDir: string;
+  /** The namespace of the tables the partitions will load into, which picks their raw tree (see `rawRoot`); default the serving tables'. */
+  namespace?: string;
   /** Requests on the wire at once across every platform (config `fetch.sockets`), and so connections open. */
   sockets: number;
   /**
@@ -129,7 +131,7 @@ export async function runFetch(request: FetchRequest): Promise<FetchSummary> {
               connector_version: connector.connectorVersion,
               accounts: Object.fromEntries(accounts.map((account, i) => [account.accountId, fetched[i]!.facts])),
               unknown_fields: unknownFields,
-            }, fetched.flatMap((f) => f.pages));
+            }, fetched.flatMap((f) => f.pages), request.namespace);
             outcome = { ...key, status: 'landed', accounts: accounts.length, records: fetched.reduce((sum, f) => sum + f.records, 0), pages: landed.pages, path: landed.path, sha256: landed.sha256, unknownFields };
             if (unknownFields.length > 0) log.warn({ platform: key.platform, client_id: key.clientId, unknown_fields: unknownFields }, 'schema drift: the API sent fields the connector does not know');
           } catch (error) {

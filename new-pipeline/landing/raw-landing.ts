@@ -38,9 +38,16 @@ export interface LandedPartition {
   pages: number;
 }
 
-/** `raw/date=D/platform=P/client=C.jsonl.gz`; the client id is encoded so no id can escape the folder. */
-export function partitionPath(workspaceDir: string, key: PartitionKey): string {
-  return join(workspaceDir, 'raw', `date=${key.date}`, `platform=${key.platform}`, `client=${encodeURIComponent(key.clientId)}.jsonl.gz`);
+/**
+ * The raw tree of the tables a run loads: `raw` for the serving tables, `raw-<namespace>` for a namespace (a shadow
+ * run's). Each tree holds only what its tables were loaded from, so a fetch for one never overwrites the payload
+ * that another's lineage hashed, and a replay of the serving tables never reloads a shadow run's payloads.
+ */
+export const rawRoot = (workspaceDir: string, namespace?: string) => join(workspaceDir, namespace ? `raw-${namespace}` : 'raw');
+
+/** `<raw tree>/date=D/platform=P/client=C.jsonl.gz`; the client id is encoded so no id can escape the folder. */
+export function partitionPath(workspaceDir: string, key: PartitionKey, namespace?: string): string {
+  return join(rawRoot(workspaceDir, namespace), `date=${key.date}`, `platform=${key.platform}`, `client=${encodeURIComponent(key.clientId)}.jsonl.gz`);
 }
 
 // The callback forms: on this path their promise twins (FileHandle) cost the event loop about twice as much.
@@ -53,10 +60,10 @@ const rmAsync = promisify(rm);
  * Lands a partition's raw responses as gzip JSON lines: a header line, then one line per response. Written to
  * a temporary file and renamed into place, so a partition is either wholly there or not at all. The file work
  * runs off the event loop, so a fetch keeps calling the platforms while partitions land; compressing stays on it,
- * being cheaper there than the hand-off.
+ * being cheaper there than the hand-off. `namespace` picks the raw tree (see `rawRoot`); default the serving one.
  */
-export async function landPartition(workspaceDir: string, key: PartitionKey, header: PartitionHeader, pages: readonly LandedPage[]): Promise<LandedPartition> {
-  const path = partitionPath(workspaceDir, key);
+export async function landPartition(workspaceDir: string, key: PartitionKey, header: PartitionHeader, pages: readonly LandedPage[], namespace?: string): Promise<LandedPartition> {
+  const path = partitionPath(workspaceDir, key, namespace);
   const lines = [JSON.stringify({ kind: 'partition', ...key, ...header }), ...pages.map((page) => JSON.stringify({ kind: 'page', ...page }))];
   const compressed = gzipSync(lines.join('\n') + '\n');
   const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;

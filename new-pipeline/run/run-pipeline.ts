@@ -6,7 +6,7 @@ import { getLogger } from '../../core/logger.js';
 import type { Platform } from '../../core/metric-row.js';
 import { inSpan } from '../../core/telemetry.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
-import type { PartitionKey } from '../landing/raw-landing.js';
+import { rawRoot, type PartitionKey } from '../landing/raw-landing.js';
 import { fxRatesFor } from '../load/fx-rates.js';
 import { announceLoad, commitStagedPartitions, driftByPartition, type LoadOutcome } from '../load/load-partition.js';
 import { ensurePipelineTables, type PipelineTables } from '../load/pipeline-tables.js';
@@ -14,7 +14,7 @@ import type { QualityStatus } from '../quality/partition-quality.js';
 import type { DriftRecord } from '../quality/payload-validation.js';
 import type { PartitionVolume } from '../quality/volume-anomaly.js';
 import { fxTable } from '../transform/currency-conversion.js';
-import { partitionsOnDisk, rawRoot, readStaged, stagedRoot, stagePartition, writeStaged, type StagedPartition } from './staged-partition.js';
+import { partitionsOnDisk, readStaged, stagedRoot, stagePartition, writeStaged, type StagedPartition } from './staged-partition.js';
 
 /** What the transform and load steps share: the workspace, its warehouse and bus, and the run they belong to. */
 export interface PipelineContext {
@@ -80,7 +80,7 @@ const STAGING_WRITES = 4;
  */
 export async function transformDay(context: PipelineContext, date: string, filter: PartitionFilter = {}, onPartition?: (result: PartitionResult) => void): Promise<PartitionResult[]> {
   await ensurePipelineTables(context.warehouse, context.tables);
-  const keys = partitionsOnDisk(rawRoot(context.workspaceDir), date).filter((key) => selected(key, filter));
+  const keys = partitionsOnDisk(rawRoot(context.workspaceDir, context.tables.namespace), date).filter((key) => selected(key, filter));
   if (keys.length === 0) return [];
   const rates = fxTable(await fxRatesFor(context.warehouse, [date]));
   let history = new Map<string, PartitionVolume[]>();
@@ -110,6 +110,7 @@ export async function transformDay(context: PipelineContext, date: string, filte
           history: trailing,
           quality: context.config.quality,
           runId: context.runId,
+          namespace: context.tables.namespace,
         });
         await writeStaged(context.workspaceDir, staged, context.tables.namespace);
         return { ...key, status: 'staged', quality: staged.quality.status, rows: staged.rows.length, reason: staged.quality.reason ?? undefined };

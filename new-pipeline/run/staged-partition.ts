@@ -5,7 +5,7 @@ import type { ClientConfig, QualitySettings } from '../../core/config.js';
 import { isBoscoError, messageOf } from '../../core/errors.js';
 import { PLATFORMS, type MetricRow, type Platform } from '../../core/metric-row.js';
 import { readJsonLines, readJsonLinesHashed, writeJsonLinesAtomic } from '../landing/gzip-jsonl.js';
-import { partitionPath, type LandedPage, type PartitionHeader, type PartitionKey } from '../landing/raw-landing.js';
+import { partitionPath, rawRoot, type LandedPage, type PartitionHeader, type PartitionKey } from '../landing/raw-landing.js';
 import type { LineageManifest } from '../load/lineage.js';
 import { partitionQuality, type PartitionQuality, type QualityCheck } from '../quality/partition-quality.js';
 import { validatePayloads, type DriftRecord } from '../quality/payload-validation.js';
@@ -25,7 +25,6 @@ export interface StagedPartition {
   rows: MetricRow[];
 }
 
-export const rawRoot = (workspaceDir: string) => join(workspaceDir, 'raw');
 /** Staged partitions of a namespace live apart, so a shadow run and a serving run of one day never mix. */
 export const stagedRoot = (workspaceDir: string, namespace?: string) => join(workspaceDir, namespace ? `staged-${namespace}` : 'staged');
 
@@ -99,6 +98,8 @@ export interface StageRequest {
   history: readonly PartitionVolume[];
   quality: QualitySettings;
   runId: string;
+  /** The namespace of the tables being loaded, whose raw tree the partition was landed in (see `rawRoot`). */
+  namespace?: string;
 }
 
 const quarantineCheck = (check: string, message: string): QualityCheck => ({ check, outcome: 'quarantine', count: 1, message, sample: [{ reason: message }] });
@@ -110,7 +111,7 @@ const quarantineCheck = (check: string, message: string): QualityCheck => ({ che
  */
 export function stagePartition(request: StageRequest): StagedPartition {
   const { key } = request;
-  const rawPath = partitionPath(request.workspaceDir, key);
+  const rawPath = partitionPath(request.workspaceDir, key, request.namespace);
   const lineage: StagedPartition['lineage'] = {
     ...key, run_id: request.runId, api: '', connector_version: '', transform_version: transformFor(key.platform).transformVersion,
     raw_path: rawPath, raw_sha256: '', requests: 0, records: 0, rows: 0, schema_fingerprint: '', accounts: {}, fetched_at: '',
