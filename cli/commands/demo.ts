@@ -6,7 +6,11 @@ import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { openStageStore } from '../../flags/index.js';
+import { runModels } from '../../new-pipeline/models/run-models.js';
+import { modelTables } from '../../new-pipeline/models/series.js';
 import { startSimulator } from '../../new-pipeline/simulator/server.js';
+import { newRunId } from '../../reconcile/reconcile.js';
+import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 import { demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
@@ -89,6 +93,10 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
         write(`  ${date}: legacy written, shadow run ${summary.shadowRunId}: ${count('pass')} clean, ${count('fail')} differ, ${count('error')} could not run\n`);
       },
     }));
+    // The models are a new-pipeline output like any other: while clients are in shadow they forecast from there.
+    const models = await runModels(warehouse, { date: yesterday, config: loaded.config, tables: modelTables(SHADOW_NAMESPACE), runId: newRunId() });
+    const forecast = models.clients.filter((c) => c.status === 'forecast').length;
+    write(`  models: ${forecast} of ${models.clients.length} clients forecast from ${yesterday} into ${models.predictions_table} (bosco insights --client kestrel-home --namespace ${SHADOW_NAMESPACE})\n`);
   } finally {
     await stages.close();
     await bus.close();
