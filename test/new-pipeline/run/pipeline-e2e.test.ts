@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventLog } from '../../../core/bus/local/local-event-log.js';
 import { parseConfig, type BoscoConfig, type ClientConfig, type PlatformSettings } from '../../../core/config.js';
-import { METRIC_COLUMNS, PLATFORMS, type MetricName, type Platform } from '../../../core/metric-row.js';
+import { KEY_COLUMNS, METRIC_COLUMNS, PLATFORMS, type MetricName, type Platform } from '../../../core/metric-row.js';
 import { DuckDbWarehouse } from '../../../core/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../../core/warehouse/index.js';
 import { CONNECTORS } from '../../../new-pipeline/connectors/index.js';
@@ -14,7 +15,9 @@ import { PARTITION_TOPIC } from '../../../new-pipeline/load/load-partition.js';
 import { lineageFor } from '../../../new-pipeline/load/lineage.js';
 import { SERVING_TABLES } from '../../../new-pipeline/load/pipeline-tables.js';
 
-const { metricRows: METRIC_ROWS_TABLE, quality: QUALITY_TABLE } = SERVING_TABLES;
+const { metricRows: METRIC_ROWS_TABLE, lineage: LINEAGE_TABLE, quality: QUALITY_TABLE } = SERVING_TABLES;
+/** A load that kills itself between partitions, run as a child process. */
+const CRASHING_LOAD = join(import.meta.dirname, 'crashing-load.ts');
 import { loadDay, transformDay, type PipelineContext } from '../../../new-pipeline/run/run-pipeline.js';
 import { partitionPath } from '../../../new-pipeline/landing/raw-landing.js';
 import { simFxRate, simFxRatesCsv } from '../../../new-pipeline/simulator/fx.js';
@@ -101,6 +104,21 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
     return new Map(rows.map((row) => [String(row.client_id), metrics(row)]));
   }
 
+  /** Each of `expected`'s clients' totals equal the simulator's ground truth. */
+  function expectGroundTruth(totals: Map<string, Record<string, number>>, expected: readonly ClientConfig[]): void {
+    for (const client of expected) {
+      const truth = groundTruth(sim, client);
+      const actual = totals.get(client.id)!;
+      expect(actual, client.id).toBeDefined();
+      expect(actual.impressions, `${client.id} impressions`).toBe(truth.impressions);
+      expect(actual.clicks, `${client.id} clicks`).toBe(truth.clicks);
+      for (const metric of ['spend', 'conversions', 'revenue'] as const) {
+        // Each campaign is rounded to the cent once; the sums may differ only by float noise.
+        expect(Math.abs(actual[metric]! - truth[metric]), `${client.id} ${metric}`).toBeLessThan(0.005);
+      }
+    }
+  }
+
   it('loads totals equal to the simulator’s ground truth for every client and metric', async () => {
     const context = await workspace();
     const fetched = await fetchDay(context);
@@ -110,38 +128,57 @@ describe('the new pipeline end to end: simulator → raw → staged → warehous
     const loaded = await loadDay(context, DATE);
     expect(loaded.filter((p) => p.status === 'loaded')).toHaveLength(15);
 
-    const totals = await clientTotals(context.warehouse);
-    for (const client of clients) {
-      const expected = groundTruth(sim, client);
-      const actual = totals.get(client.id)!;
-      expect(actual.impressions, `${client.id} impressions`).toBe(expected.impressions);
-      expect(actual.clicks, `${client.id} clicks`).toBe(expected.clicks);
-      for (const metric of ['spend', 'conversions', 'revenue'] as const) {
-        // Each campaign is rounded to the cent once; the sums may differ only by float noise.
-        expect(Math.abs(actual[metric]! - expected[metric]), `${client.id} ${metric}`).toBeLessThan(0.005);
-      }
-    }
+    expectGroundTruth(await clientTotals(context.warehouse), clients);
   });
 
-  it('leaves exactly the same rows when the day is loaded again, and when a crash interrupted a load', async () => {
+  it('leaves exactly the same rows when the day is loaded again', async () => {
     const context = await workspace();
     await fetchDay(context);
     await transformDay(context, DATE);
     await loadDay(context, DATE);
     const first = await context.warehouse.query(`SELECT * FROM ${METRIC_ROWS_TABLE} ORDER BY ALL`);
 
-    // A crash after the fourth partition: the rest of the day is not loaded again until the rerun.
-    let loadedBeforeCrash = 0;
-    await expect(
-      loadDay(context, DATE, {}, () => {
-        if (++loadedBeforeCrash === 4) throw new Error('crash injected between partitions');
-      }),
-    ).rejects.toThrow('crash injected');
+    await transformDay({ ...context, runId: 'e2e-rerun' }, DATE);
+    await loadDay({ ...context, runId: 'e2e-rerun' }, DATE);
     expect(await context.warehouse.query(`SELECT * FROM ${METRIC_ROWS_TABLE} ORDER BY ALL`)).toEqual(first);
+    expect(await context.warehouse.query(`SELECT count(*) AS n FROM ${LINEAGE_TABLE}`)).toEqual([{ n: 30 }]);
+  });
 
+  it('loses nothing and doubles nothing when the load process is killed between partitions, once rerun', async () => {
+    const context = await workspace();
+    await fetchDay(context);
     await transformDay(context, DATE);
-    await loadDay(context, DATE);
-    expect(await context.warehouse.query(`SELECT * FROM ${METRIC_ROWS_TABLE} ORDER BY ALL`)).toEqual(first);
+    // The child process needs the warehouse file to itself.
+    open.splice(open.indexOf(context.warehouse), 1);
+    await context.warehouse.close();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_LOAD, context.workspaceDir, DATE, JSON.stringify(clients), '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (...exit) => resolve(exit)));
+    expect({ code, signal, stdout, stderr }).toEqual({ code: null, signal: 'SIGKILL', stdout: 'committed client-1\n', stderr: '' });
+
+    const warehouse = await DuckDbWarehouse.open({ path: join(context.workspaceDir, 'warehouse.duckdb') });
+    open.push(warehouse);
+    const perClient = async (table: string) =>
+      Object.fromEntries((await warehouse.query(`SELECT client_id, count(*) AS n FROM ${table} GROUP BY client_id ORDER BY client_id`)).map((row) => [row.client_id, row.n]));
+    // The first client was committed whole; the second's rows and lineage, written when the process died, are gone.
+    const afterCrash = await clientTotals(warehouse);
+    expect([...afterCrash.keys()]).toEqual(['client-1']);
+    expectGroundTruth(afterCrash, [clients[0]!]);
+    expect(await perClient(LINEAGE_TABLE)).toEqual({ 'client-1': 5 });
+    expect(await perClient(QUALITY_TABLE)).toEqual({ 'client-1': 5 });
+
+    const rerun = await loadDay({ ...context, warehouse, runId: 'e2e-rerun' }, DATE);
+    expect(rerun.map((p) => p.status)).toEqual(rerun.map(() => 'loaded'));
+    expect(rerun).toHaveLength(15);
+    expectGroundTruth(await clientTotals(warehouse), clients);
+    const keys = KEY_COLUMNS.join(', ');
+    expect(await warehouse.query(`SELECT ${keys}, count(*) AS n FROM ${METRIC_ROWS_TABLE} GROUP BY ${keys} HAVING count(*) > 1`)).toEqual([]);
+    // client-1's partitions were loaded twice (each load replacing the last), the others once.
+    expect(await perClient(LINEAGE_TABLE)).toEqual({ 'client-1': 10, 'client-2': 5, 'client-3': 5 });
   });
 
   it('quarantines only a partition whose raw file is cut short, and keeps its previous rows', async () => {
