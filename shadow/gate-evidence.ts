@@ -7,7 +7,7 @@ import { slaStatus } from './sla.js';
 
 /**
  * A client's dual-run history as gate evidence: per day, the latest shadow run's reconcile (with the metrics that
- * failed, and `rows` when rows were missing or duplicated), the day's SLA, and any partition whose latest quality
+ * failed, and `rows` when rows were missing or duplicated; `missing` when that run failed before reconciling), the day's SLA, and any partition whose latest quality
  * result is still quarantined (on either side's tables: a live client loads into the serving tables).
  */
 export function shadowEvidence(now: () => Date = () => new Date()): EvidenceSource {
@@ -15,7 +15,7 @@ export function shadowEvidence(now: () => Date = () => new Date()): EvidenceSour
     async gather(warehouse: Warehouse, clientId, from, to) {
       await ensureShadowTables(warehouse);
       const runs = await warehouse.query(
-        `SELECT r.date, r.reconcile_run_id, r.reconcile_status, res.metric, res.metric_status,
+        `SELECT r.date, r.status, r.reconcile_run_id, r.reconcile_status, res.metric, res.metric_status,
                 res.missing_in_new + res.missing_in_legacy + res.duplicate_keys AS row_problems
          FROM (SELECT *, row_number() OVER (PARTITION BY date ORDER BY finished_at DESC) AS latest FROM ${SHADOW_RUNS_TABLE}
                WHERE client_id = ? AND date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)) r
@@ -32,7 +32,10 @@ export function shadowEvidence(now: () => Date = () => new Date()): EvidenceSour
       const days = new Map<string, DayEvidence>();
       for (const row of runs) {
         const date = String(row.date);
-        const day = days.get(date) ?? { date, reconcile: row.reconcile_status === 'pass' ? 'pass' : 'fail', reconcileRunId: String(row.reconcile_run_id), failing: [], sla: slaByDate.get(date) ?? 'missing' };
+        // A day whose latest attempt failed has no reconcile of what its tables hold now: it is not reconciled.
+        const day = days.get(date) ?? (row.status === 'failed'
+          ? { date, reconcile: 'missing', failing: [], sla: slaByDate.get(date) ?? 'missing' }
+          : { date, reconcile: row.reconcile_status === 'pass' ? 'pass' : 'fail', reconcileRunId: String(row.reconcile_run_id), failing: [], sla: slaByDate.get(date) ?? 'missing' });
         if (row.metric_status === 'fail' && !day.failing.includes(String(row.metric))) day.failing.push(String(row.metric));
         if (Number(row.row_problems ?? 0) > 0 && !day.failing.includes('rows')) day.failing.push('rows');
         days.set(date, day);

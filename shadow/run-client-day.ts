@@ -13,15 +13,16 @@ import { reconcile } from '../reconcile/reconcile.js';
 import type { ReconcileReport } from '../reconcile/types.js';
 import { rollback } from '../flags/cutover.js';
 import type { Stage, StageStore } from '../flags/types.js';
-import { SERVING_TABLES } from '../new-pipeline/load/pipeline-tables.js';
+import { SERVING_TABLES, type PipelineTables } from '../new-pipeline/load/pipeline-tables.js';
 import { shadowEvidence } from './gate-evidence.js';
 import { buildToleranceTable } from '../reconcile/tolerance.js';
 import { METRIC_COLUMNS } from '../core/metric-row.js';
-import type { CheckpointStore, ShadowStep } from './checkpoints.js';
-import { snapshotLegacy } from './legacy-snapshot.js';
+import type { CheckpointStore, ClientDayCheckpoint, ShadowStep } from './checkpoints.js';
+import { restoreLegacySnapshot, snapshotLegacy } from './legacy-snapshot.js';
 import { ensureShadowTables, LEGACY_SNAPSHOT_TABLE, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from './shadow-tables.js';
-import { atRisk, estimatedCompletion, slaDeadline, slaStatus } from './sla.js';
+import { atRisk, callsForDay, estimatedCompletion, slaDeadline, slaStatus, type SlaStatus } from './sla.js';
 import type { WarehouseAccess } from '../core/warehouse/access.js';
+import type { Warehouse } from '../core/warehouse/index.js';
 
 /** Where shadow runs announce what they did; alerting and dashboards listen here. */
 export const SHADOW_TOPIC = 'shadow.runs';
@@ -72,27 +73,75 @@ async function autoRollback(env: ShadowEnvironment, client: ClientConfig, date: 
   await env.bus.publish(SHADOW_TOPIC, 'client.rolled_back', { client_id: client.id, date, from: outcome.from, to: outcome.to, reason }, { orderingKey: client.id });
 }
 
-/** Calls a client's day needs per account, at least: an account-facts call and one report page. */
-const CALLS_PER_ACCOUNT = 2;
+/** Per platform, the calls the client's latest load made (lineage `requests`: one per page landed). */
+async function callsLastLoaded(env: ShadowEnvironment, clientId: string, tables: PipelineTables): Promise<Map<string, number>> {
+  const rows = await env.warehouse.use(async (warehouse) => {
+    if ((await warehouse.describe(tables.lineage)).length === 0) return [];
+    return warehouse.query(
+      `SELECT platform, requests FROM (SELECT platform, requests, row_number() OVER (PARTITION BY platform ORDER BY loaded_at DESC) AS latest FROM ${tables.lineage} WHERE client_id = ?) l WHERE latest = 1`,
+      [clientId],
+    );
+  });
+  return new Map(rows.map((row) => [String(row.platform), Number(row.requests)]));
+}
 
 /**
- * Warns (log and `sla.at_risk` event) when the client's day cannot be complete by its deadline even if its
- * calls go out at its platforms' rate limits from now.
+ * Warns (log and `sla.at_risk` event) when the client's day cannot be complete by its deadline even if its calls
+ * left go out at its platforms' rate limits from now. A day whose deadline has passed is not at risk: it is
+ * missed, which the day's SLA record says once it completes or fails.
  */
-async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: string, timeZone: string, shadowRunId: string): Promise<void> {
+async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: string, timeZone: string, tables: PipelineTables, shadowRunId: string): Promise<void> {
   const now = new Date();
-  const remaining: Record<string, number> = {};
+  const deadline = slaDeadline(date, timeZone);
+  if (slaStatus(deadline, null, now) === 'missed') return;
   const rates: Record<string, number> = {};
   for (const account of client.accounts) {
-    remaining[account.platform] = (remaining[account.platform] ?? 0) + CALLS_PER_ACCOUNT;
     const limits = { ...DEFAULT_LIMITS[account.platform], ...env.loaded.config.platforms[account.platform]?.limits };
     rates[account.platform] = Math.min(limits.requestsPerSecond, limits.perAccountRequestsPerSecond ?? Infinity);
   }
-  const deadline = slaDeadline(date, timeZone);
-  const estimate = estimatedCompletion(now, remaining, rates);
-  if (!atRisk(deadline, estimate)) return;
+  // Nothing of the day is fetched yet (a fetch lands all of the client's partitions again): every call is left.
+  const estimate = estimatedCompletion(now, callsForDay(client.accounts, await callsLastLoaded(env, client.id, tables)), rates);
+  if (!atRisk(deadline, estimate, now)) return;
   getLogger().warn({ run_id: shadowRunId, client_id: client.id, date, deadline: deadline.toISOString(), estimate: estimate.toISOString() }, 'client at risk of missing its 08:00 deadline');
   await env.bus.publish(SHADOW_TOPIC, 'sla.at_risk', { client_id: client.id, date, deadline: deadline.toISOString(), estimated_completion: estimate.toISOString() }, { orderingKey: client.id });
+}
+
+/**
+ * Records the client-day's SLA: complete at `completedAt`, or not complete (`null`: the day failed before its new
+ * side loaded), which is pending until the deadline and missed after it. A day complete once stays complete at
+ * that first instant (a rerun or backfill does not move it: the data was ready then). `sla.missed` is emitted the
+ * first time the day is recorded missed.
+ */
+async function recordSla(env: ShadowEnvironment, warehouse: Warehouse, clientId: string, date: string, timeZone: string, completedAt: Date | null): Promise<SlaStatus> {
+  await ensureShadowTables(warehouse);
+  const [earlier] = await warehouse.query(`SELECT completed_at, status FROM ${SLA_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE)`, [clientId, date]);
+  const completed = earlier?.completed_at ? new Date(String(earlier.completed_at)) : completedAt;
+  const deadline = slaDeadline(date, timeZone);
+  const status = slaStatus(deadline, completed, completed ?? new Date());
+  await warehouse.replacePartition(SLA_TABLE, { client_id: clientId, date }, [
+    { time_zone: timeZone, deadline: deadline.toISOString(), completed_at: completed?.toISOString() ?? null, status },
+  ]);
+  if (status === 'missed' && earlier?.status !== 'missed') {
+    await env.bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: clientId, date, deadline: deadline.toISOString(), completed_at: completed?.toISOString() ?? null }, { orderingKey: clientId });
+  }
+  return status;
+}
+
+/**
+ * A client-day that could not finish, in `shadow_runs` (status `failed`, with the reason and whatever earlier steps
+ * produced) and in the SLA: a day whose new side never loaded counts as missed once its deadline passes.
+ */
+async function recordFailure(env: ShadowEnvironment, client: ClientConfig, date: string, timeZone: string, shadowRunId: string, reason: string, done: ClientDayCheckpoint): Promise<void> {
+  await env.warehouse.use(async (warehouse) => {
+    await ensureShadowTables(warehouse);
+    await warehouse.replacePartition(SHADOW_RUNS_TABLE, { client_id: client.id, date, shadow_run_id: shadowRunId }, [
+      {
+        status: 'failed', reconcile_run_id: null, reconcile_status: null, legacy_snapshot_id: done['legacy.snapshot']?.detail.snapshot_id ?? null,
+        new_lineage_run_id: done['new.load']?.detail.lineage_run_id ?? null, quarantined_partitions: Number(done['new.load']?.detail.quarantined ?? 0), error: reason, finished_at: new Date().toISOString(),
+      },
+    ]);
+    if (!done['new.load']) await recordSla(env, warehouse, client.id, date, timeZone, null);
+  });
 }
 
 /**
@@ -119,8 +168,11 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
   const timeZone = client.timeZone ?? loaded.config.reportingTimeZone;
   try {
     await step('new.fetch', async () => {
-      const request = planFetch(loaded, date, `${shadowRunId}-fetch`, { clients: [client.id], baseUrl: env.baseUrl });
-      await warnIfAtRisk(env, client, date, timeZone, shadowRunId);
+      // The payloads land in the raw tree of the tables they will load into (see rawRoot): a shadow client's in
+      // the shadow tree, so the serving lineage's files stay as hashed and a serving replay never reloads them; a
+      // live client's in the serving tree, because its new side is what clients are served.
+      const request = { ...planFetch(loaded, date, `${shadowRunId}-fetch`, { clients: [client.id], baseUrl: env.baseUrl }), namespace: tables.namespace };
+      await warnIfAtRisk(env, client, date, timeZone, tables, shadowRunId);
       const summary = await runFetch(request);
       const failed = summary.partitions.filter((p) => p.status === 'failed');
       if (failed.length > 0) {
@@ -137,18 +189,10 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
         const results = await loadDay(context, date, filter);
         const failed = [...staged, ...results].filter((r) => r.status === 'failed');
         if (failed.length > 0) throw new BoscoError('PLATFORM_FAILED', `load failed for ${failed.map((r) => `${r.platform} (${r.reason})`).join('; ')}`, { hint: 'fix the cause, then rerun with --resume' });
-        // The new side is complete now: that instant is what the 08:00 deadline is measured against. A rerun
-        // (a backfill, a retry) keeps the first completion: the day's data was ready then.
-        await ensureShadowTables(warehouse);
-        const [earlier] = await warehouse.query(`SELECT completed_at FROM ${SLA_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE)`, [client.id, date]);
-        const completedAt = earlier?.completed_at ? new Date(String(earlier.completed_at)) : new Date();
-        const deadline = slaDeadline(date, timeZone);
-        const sla = slaStatus(deadline, completedAt, completedAt);
-        await warehouse.replacePartition(SLA_TABLE, { client_id: client.id, date }, [
-          { time_zone: timeZone, deadline: deadline.toISOString(), completed_at: completedAt.toISOString(), status: sla },
-        ]);
-        if (sla === 'missed' && !earlier?.completed_at) await env.bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: client.id, date, deadline: deadline.toISOString(), completed_at: completedAt.toISOString() }, { orderingKey: client.id });
-        return { rows: results.reduce((sum, r) => sum + r.rows, 0), quarantined: results.filter((r) => r.status === 'quarantined').length, sla };
+        // The new side is complete now: that instant is what the 08:00 deadline is measured against.
+        const sla = await recordSla(env, warehouse, client.id, date, timeZone, new Date());
+        // The run that loaded is the one lineage names: a resumed run that skips this step links to it, not to itself.
+        return { rows: results.reduce((sum, r) => sum + r.rows, 0), quarantined: results.filter((r) => r.status === 'quarantined').length, sla, lineage_run_id: shadowRunId };
       }),
     );
 
@@ -156,12 +200,14 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
       env.warehouse.use(async (warehouse) => {
         await ensureShadowTables(warehouse);
         const taken = await snapshotLegacy(warehouse, env.legacy, client.id, date, join(loaded.workspaceDir, 'tmp'));
-        return { snapshot_id: taken.snapshotId, rows: taken.rows };
+        return { snapshot_id: taken.snapshotId, rows: taken.rows, reused: taken.reused };
       }),
     );
 
     const reconciled = await step('reconcile', () =>
       env.warehouse.use(async (warehouse) => {
+        // The snapshot this day recorded, even when a later run took another: what the reconcile compares is on record.
+        await restoreLegacySnapshot(warehouse, String(snapshot.snapshot_id), client.id, date);
         const tolerances = buildToleranceTable([...METRIC_COLUMNS], loaded.config.reconcile.tolerances, loaded.config.reconcile.clients);
         const report = await reconcile(warehouse, {
           date,
@@ -175,7 +221,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
         await warehouse.replacePartition(SHADOW_RUNS_TABLE, { client_id: client.id, date, shadow_run_id: shadowRunId }, [
           {
             status: report.status, reconcile_run_id: report.run_id, reconcile_status: report.status, legacy_snapshot_id: String(snapshot.snapshot_id),
-            new_lineage_run_id: shadowRunId, quarantined_partitions: Number(loadedStep.quarantined ?? 0), error: null, finished_at: new Date().toISOString(),
+            new_lineage_run_id: loadedStep.lineage_run_id === undefined ? null : String(loadedStep.lineage_run_id), quarantined_partitions: Number(loadedStep.quarantined ?? 0), error: null, finished_at: new Date().toISOString(),
           },
         ]);
         await env.bus.publish(SHADOW_TOPIC, 'reconcile.completed', { client_id: client.id, date, reconcile_run_id: report.run_id, status: report.status }, { orderingKey: client.id });
@@ -189,6 +235,9 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
   } catch (error) {
     const reason = messageOf(error);
     log.error({ error: reason, ran }, 'shadow day failed');
+    await recordFailure(env, client, date, timeZone, shadowRunId, reason, env.checkpoints.read(client.id, date)).catch((failure: unknown) =>
+      log.error({ error: messageOf(failure) }, 'could not record the failed shadow day'),
+    );
     return { clientId: client.id, date, status: 'error', ran, quarantined: 0, error: reason };
   }
 }

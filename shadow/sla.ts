@@ -25,9 +25,32 @@ export function estimatedCompletion(now: Date, remaining: Readonly<Record<string
   return new Date(now.getTime() + seconds * 1000);
 }
 
-/** At risk when the estimate lands after the deadline, or within `marginMs` of it. */
-export function atRisk(deadline: Date, estimate: Date, marginMs = 15 * 60_000): boolean {
-  return estimate.getTime() + marginMs > deadline.getTime();
+/**
+ * At risk when the estimate lands after the deadline, or within `marginMs` of it, while the deadline is still
+ * ahead of `now`: past it, an incomplete day is missed (see `slaStatus`), not at risk.
+ */
+export function atRisk(deadline: Date, estimate: Date, now: Date, marginMs = 15 * 60_000): boolean {
+  return now.getTime() <= deadline.getTime() && estimate.getTime() + marginMs > deadline.getTime();
+}
+
+/**
+ * Calls one account's day takes at least: an account-facts call and one report page. The estimate for a platform
+ * whose calls no earlier load of the client recorded.
+ */
+export const CALLS_PER_ACCOUNT = 2;
+
+/**
+ * Per platform, the calls a client's day needs when none of it is fetched yet: as many as the client's latest load
+ * from that platform made (`lastLoad`: platform → calls, from lineage), else `CALLS_PER_ACCOUNT` per account.
+ */
+export function callsForDay(accounts: ReadonlyArray<{ platform: string }>, lastLoad: ReadonlyMap<string, number>): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const account of accounts) calls[account.platform] = (calls[account.platform] ?? 0) + CALLS_PER_ACCOUNT;
+  for (const platform of Object.keys(calls)) {
+    const made = lastLoad.get(platform);
+    if (made !== undefined && made > 0) calls[platform] = made;
+  }
+  return calls;
 }
 
 export interface SlaDay {
