@@ -251,6 +251,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--port <port>', 'port (default: any free one)', (value) => Number.parseInt(value, 10))
     .option('--seed <n>', 'data seed', (value) => Number.parseInt(value, 10))
     .option('--token <token>', "the credential every platform expects (default 'sim-token')")
+    .option('--developer-token <token>', 'the developer-token header Google Ads then requires, as the real API does (default: not checked)')
     .option('--faults <json|file>', 'faults to inject, as JSON or a JSON file')
     .option('--spike <accountId>', 'accounts with ten times the usual volume (repeat or comma-separate)', collect)
     .action(async (options) => setExitCode(await (await import('./commands/sim.js')).simServeCommand(options)));

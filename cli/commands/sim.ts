@@ -8,7 +8,9 @@ import type { SimFaults } from '../../new-pipeline/simulator/types.js';
 const FaultsSchema = z
   .object({
     rateLimitPerSecond: z.partialRecord(z.enum(PLATFORMS), z.number().positive()),
-    throttle: z.object({ every: z.number().int().positive(), retryAfterMs: z.number().int().nonnegative().optional(), platforms: z.array(z.enum(PLATFORMS)).optional() }).strict(),
+    throttle: z
+      .object({ every: z.number().int().positive(), retryAfterMs: z.number().int().nonnegative().optional(), platforms: z.array(z.enum(PLATFORMS)).optional(), accounts: z.array(z.string().min(1)).optional() })
+      .strict(),
     serverErrors: z.object({ every: z.number().int().positive(), burst: z.number().int().positive(), platforms: z.array(z.enum(PLATFORMS)).optional() }).strict(),
     latencyMs: z.number().int().nonnegative(),
     slow: z.object({ every: z.number().int().positive(), ms: z.number().int().positive() }).strict(),
@@ -42,6 +44,8 @@ export interface SimServeOptions {
   port?: number;
   seed?: number;
   token?: string;
+  /** The `developer-token` header Google Ads then requires; default: not checked. */
+  developerToken?: string;
   faults?: string;
   spike?: string[];
   write?: (text: string) => void;
@@ -52,10 +56,13 @@ export interface SimServeOptions {
 /** `bosco sim serve`: the platform simulator on 127.0.0.1 until interrupted. */
 export async function simServeCommand(options: SimServeOptions): Promise<number> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const simulator = await startSimulator({ port: options.port ?? 0, seed: options.seed, token: options.token, faults: parseFaults(options.faults), spikeAccounts: options.spike });
+  const simulator = await startSimulator({ port: options.port ?? 0, seed: options.seed, token: options.token, developerToken: options.developerToken, faults: parseFaults(options.faults), spikeAccounts: options.spike });
   write(
     `Platform simulator (a stand-in for the real ad and commerce APIs) listening on ${simulator.url}\n` +
       `Every platform expects the token '${simulator.token}' in its own auth header.\n` +
+      (simulator.developerToken === undefined
+        ? ''
+        : `Google Ads also requires the developer-token header '${simulator.developerToken}': BOSCO_GOOGLE_ADS_TOKEN='${simulator.token}|${simulator.developerToken}'.\n`) +
       `Try: BOSCO_META_ADS_TOKEN=${simulator.token} bosco pipeline fetch --date yesterday --base-url ${simulator.url}\n`,
   );
   const until =

@@ -36,11 +36,26 @@ export interface ApiResponse {
   bodyInvalid?: boolean;
 }
 
+/**
+ * Whose limit a throttle is about: the whole platform's (an app's or developer token's quota: everyone waits) or
+ * only the account the request was for (a Shopify shop's cost bucket, a Meta ad account's limit: other accounts
+ * keep going).
+ */
+export type LimitScope = 'platform' | 'account';
+
 /** What a response means to the fetch loop; each connector reads its own platform's signals. */
 export type ResponseVerdict =
-  | { kind: 'ok' }
-  /** Over a rate limit: wait (`retryAfterMs` when the platform says how long) and retry. Not a failure. */
-  | { kind: 'throttled'; reason: string; retryAfterMs?: number }
+  /**
+   * Success. `accountPauseMs`: the answer reported the account's own budget too low for another request like it
+   * (Shopify's `throttleStatus`, Meta's usage headers), so the account's next request waits this long instead of
+   * being throttled. Default: no wait.
+   */
+  | { kind: 'ok'; accountPauseMs?: number }
+  /**
+   * Over a rate limit: wait (`retryAfterMs` when the platform says how long) and retry. Not a failure. `scope`
+   * (default `platform`) says who waits.
+   */
+  | { kind: 'throttled'; reason: string; retryAfterMs?: number; scope?: LimitScope }
   /** Transient (5xx, a truncated body, a platform "try again"): back off and retry within the budget. */
   | { kind: 'retryable'; reason: string }
   /** Will not succeed by retrying (auth, a bad request): the partition fails with this reason. */

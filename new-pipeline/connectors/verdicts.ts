@@ -1,8 +1,9 @@
-import type { ApiResponse, ResponseVerdict } from './types.js';
+import type { ApiResponse, LimitScope, ResponseVerdict } from './types.js';
 
-/** A throttle verdict, carrying the wait only when the platform said how long. */
-export function throttled(reason: string, retryAfterMs: number | undefined): ResponseVerdict {
-  return retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
+/** A throttle verdict, carrying the wait only when the platform said how long, and the scope only when it is an account's. */
+export function throttled(reason: string, retryAfterMs: number | undefined, scope: LimitScope = 'platform'): ResponseVerdict {
+  const verdict: ResponseVerdict = retryAfterMs === undefined ? { kind: 'throttled', reason } : { kind: 'throttled', reason, retryAfterMs };
+  return scope === 'account' ? { ...verdict, scope } : verdict;
 }
 
 /** A `Retry-After` header in ms: seconds (Shopify sends `2.0`) or an HTTP date, per RFC 9110; undefined when absent or unreadable. */

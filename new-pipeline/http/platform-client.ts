@@ -117,6 +117,8 @@ export class PlatformClient {
   private readonly bucket: TokenBucket;
   private readonly queue: PacedQueue;
   private readonly accountBuckets = new Map<string, TokenBucket>();
+  /** Per account, until when (ms) it may not be called: its own limit was reached, or is about to be. */
+  private readonly accountPauses = new Map<string, number>();
   private readonly breaker: CircuitBreaker;
   private readonly inFlight: LimitFunction;
   private readonly now: () => number;
@@ -144,8 +146,22 @@ export class PlatformClient {
     });
   }
 
-  /** Waits for the account's own limit, then for a turn at the platform's; `priority` orders the platform's queue. */
+  /** Holds the account's next requests until `untilMs` (never shortening a longer pause already set). */
+  private pauseAccount(accountId: string, untilMs: number): void {
+    if ((this.accountPauses.get(accountId) ?? 0) < untilMs) this.accountPauses.set(accountId, untilMs);
+  }
+
+  /**
+   * Waits out the account's pause and its own limit, then for a turn at the platform's; `priority` orders the
+   * platform's queue.
+   */
   private async waitForTurn(accountId: string, priority: number): Promise<void> {
+    const pausedUntil = this.accountPauses.get(accountId);
+    if (pausedUntil !== undefined) {
+      const now = this.now();
+      if (pausedUntil > now) await this.sleep(pausedUntil - now);
+      else this.accountPauses.delete(accountId);
+    }
     const { perAccountRequestsPerSecond } = this.options.limits;
     if (perAccountRequestsPerSecond) {
       let bucket = this.accountBuckets.get(accountId);
@@ -198,6 +214,7 @@ export class PlatformClient {
         const verdict = connector.classify(response);
         if (verdict.kind === 'ok') {
           this.breaker.onSuccess();
+          if (verdict.accountPauseMs) this.pauseAccount(accountId, this.now() + verdict.accountPauseMs);
           return response;
         }
         if (verdict.kind === 'fatal') {
@@ -210,9 +227,11 @@ export class PlatformClient {
           if (++throttleWaits > limits.maxThrottleWaits) throw this.fail(`still throttled after ${limits.maxThrottleWaits} waits: ${verdict.reason}`);
           const wait = verdict.retryAfterMs ?? backoffDelay(throttleWaits, limits.backoffBaseMs, limits.backoffMaxMs, this.random);
           this.stats.throttleWaitMs += wait;
-          // Everyone waits, not just this request: the limit is the platform's, not ours.
+          // Whoever shares the limit waits, not just this request: the platform's limit pauses every account, an
+          // account's own (a Shopify shop's bucket, a Meta ad account's) only that account.
           const now = this.now();
-          this.bucket.pauseUntil(now + wait, now);
+          if (verdict.scope === 'account') this.pauseAccount(accountId, now + wait);
+          else this.bucket.pauseUntil(now + wait, now);
           continue;
         }
         reason = `${verdict.reason} (HTTP ${response.status})`;

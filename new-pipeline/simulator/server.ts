@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Platform } from '../../core/metric-row.js';
 import { TokenBucket } from '../http/token-bucket.js';
+import { createSimulatedGoogleAds } from './platforms/google-ads.js';
 import { SIMULATED_PLATFORMS } from './platforms/index.js';
 import type { SimFaults, SimRequest, SimResponse, SimulatedPlatform } from './types.js';
 import { SimWorld, type WorldOptions } from './world.js';
@@ -16,6 +17,12 @@ export interface SimulatorOptions extends WorldOptions {
   host?: string;
   /** The credential every platform expects (in that platform's own header). */
   token?: string;
+  /**
+   * The `developer-token` header Google Ads requires beside the bearer token, as the real API does (the connector
+   * sends it from a `<token>|<developer token>` credential). Default: not checked, for callers holding one
+   * credential for every platform.
+   */
+  developerToken?: string;
   faults?: SimFaults;
 }
 
@@ -33,11 +40,16 @@ export interface RunningSimulator {
   url: string;
   world: SimWorld;
   token: string;
+  /** The developer token Google Ads requires, when one was set. */
+  developerToken?: string;
   /** Per platform, since the simulator started or the faults were last set. */
   counters: Record<string, PlatformCounters>;
-  /** Replaces the faults and zeroes the counters. */
+  /** Replaces the faults and zeroes the counters, the throttled accounts' counts and the pulls counted for restatements. */
   setFaults(faults: SimFaults): void;
-  /** Moves time on: every day pulled again reports later-attributed conversions (with `restatements` on). */
+  /**
+   * Moves time on for every day at once, as if each had been pulled once more (with `restatements` on). The
+   * simulator also counts real pulls itself: a later pull of an account's day reports more without this.
+   */
   restate(): void;
   close(): Promise<void>;
 }
@@ -67,12 +79,26 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const world = new SimWorld(options);
+  const { developerToken } = options;
+  const routes = developerToken === undefined ? SIMULATED_PLATFORMS : SIMULATED_PLATFORMS.map((route) => (route.platform === 'google_ads' ? createSimulatedGoogleAds({ developerToken }) : route));
   const token = options.token ?? 'sim-token';
   let faults: SimFaults = options.faults ?? {};
   let generation = 0;
   const counters: Record<string, PlatformCounters> = {};
   const buckets = new Map<Platform, TokenBucket>();
   const errorBurstLeft = new Map<Platform, number>();
+  /** Pulls started per platform/account/day, for restatements. */
+  const pulls = new Map<string, number>();
+  /** Requests per platform/account, for a throttle aimed at accounts. */
+  const accountRequests = new Map<string, number>();
+
+  function pullsBefore(platform: Platform, accountId: string, date: string, startsPull: boolean): number {
+    if (!faults.restatements) return 0;
+    const key = `${platform}/${accountId}/${date}`;
+    const started = pulls.get(key) ?? 0;
+    if (startsPull) pulls.set(key, started + 1);
+    return generation + (startsPull ? started : Math.max(0, started - 1));
+  }
 
   function counterFor(platform: Platform): PlatformCounters {
     counters[platform] ??= { requests: 0, throttled: 0, serverErrors: 0, unauthorized: 0, slowed: 0 };
@@ -80,7 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
 
   /** The generic faults, applied before the platform answers; undefined when the request goes through. */
-  function fault(route: SimulatedPlatform, count: number): SimResponse | undefined {
+  function fault(route: SimulatedPlatform, request: SimRequest, count: number): SimResponse | undefined {
     const c = counterFor(route.platform);
     const rate = faults.rateLimitPerSecond?.[route.platform];
     if (rate) {
@@ -89,13 +115,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const wait = bucket.tryTake(Date.now());
       if (wait > 0) {
         c.throttled += 1;
-        return route.throttled(wait);
+        return route.throttled(wait, 'platform');
       }
     }
     const throttle = faults.throttle;
-    if (throttle && (!throttle.platforms || throttle.platforms.includes(route.platform)) && count % throttle.every === 0) {
-      c.throttled += 1;
-      return route.throttled(throttle.retryAfterMs ?? 1000);
+    if (throttle && (!throttle.platforms || throttle.platforms.includes(route.platform))) {
+      if (throttle.accounts) {
+        const account = route.accountOf(request);
+        if (account !== undefined && throttle.accounts.includes(account)) {
+          const key = `${route.platform}/${account}`;
+          const n = (accountRequests.get(key) ?? 0) + 1;
+          accountRequests.set(key, n);
+          if (n % throttle.every === 0) {
+            c.throttled += 1;
+            return route.throttled(throttle.retryAfterMs ?? 1000, 'account');
+          }
+        }
+      } else if (count % throttle.every === 0) {
+        c.throttled += 1;
+        return route.throttled(throttle.retryAfterMs ?? 1000, 'platform');
+      }
     }
     const errors = faults.serverErrors;
     if (errors && (!errors.platforms || errors.platforms.includes(route.platform))) {
@@ -122,7 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       body = text;
     }
     const request: SimRequest = { method: req.method ?? 'GET', pathname: url.pathname, query: url.searchParams, headers, body };
-    const route = SIMULATED_PLATFORMS.find((platform) => platform.matches(request));
+    const route = routes.find((platform) => platform.matches(request));
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no simulated API at ${req.method} ${url.pathname}` }));
       return;
@@ -139,7 +178,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       c.unauthorized += 1;
       answer = route.unauthorized();
     } else {
-      answer = fault(route, c.requests) ?? route.handle(request, { world, faults, pullsBefore: () => (faults.restatements ? generation : 0) });
+      const platform = route.platform;
+      answer = fault(route, request, c.requests) ?? route.handle(request, { world, faults, pullsBefore: (accountId, date, startsPull) => pullsBefore(platform, accountId, date, startsPull) });
     }
     let payload = JSON.stringify(answer.body);
     if (faults.truncate && c.requests % faults.truncate.every === 0 && answer.status < 300) payload = payload.slice(0, Math.floor(payload.length / 2));
@@ -163,11 +203,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
     world,
     token,
+    ...(developerToken === undefined ? {} : { developerToken }),
     counters,
     setFaults(next) {
       faults = next;
       buckets.clear();
       errorBurstLeft.clear();
+      pulls.clear();
+      accountRequests.clear();
       // The `every`th-request schedules count from here, so a test knows which requests they hit.
       for (const platform of Object.keys(counters)) delete counters[platform];
     },

@@ -39,9 +39,10 @@ describe('fetching a day from the simulator', () => {
     faults: SimFaults,
     clients = [1, 2, 3].map(clientFactory),
     limits: PlatformSettings['limits'] = FAST,
-    options: { partitionConcurrency?: number; baseUrl?: (platform: Platform) => string } = {},
+    options: { partitionConcurrency?: number; baseUrl?: (platform: Platform) => string; keepFaults?: boolean } = {},
   ) {
-    sim.setFaults(faults);
+    // Setting faults starts a fresh scenario (counters, pulls); a later pull of the same scenario keeps them.
+    if (!options.keepFaults) sim.setFaults(faults);
     const dir = makeTempDir();
     dirs.push(dir);
     const connectors = new Map<Platform, Connector>(CONNECTORS.map((c) => [c.platform, c]));
@@ -160,10 +161,22 @@ describe('fetching a day from the simulator', () => {
     expect(summary.partitions.filter((p) => p.platform !== 'ga4').every((p) => p.status === 'landed')).toBe(true);
   });
 
-  it('sees later pulls of the same day restated with more conversions', async () => {
-    const first = sim.world.dailyStats('google_ads', '1000', DATE, 0);
+  it('lands later pulls of the same day restated with more conversions, and the same spend', async () => {
+    const clients = [clientFactory(1)];
+    /** Conversions and cost in the landed Google Ads answers. */
+    const landed = (run: Awaited<ReturnType<typeof fetchDay>>) => {
+      const partition = run.summary.partitions.find((p) => p.platform === 'google_ads')!;
+      expect(partition.status, partition.error).toBe('landed');
+      const rows = readLandedPartition(partitionPath(run.dir, partition)).pages.flatMap((page) => (page.body as Array<{ results?: Array<{ metrics: { conversions: number; costMicros: string } }> }>).flatMap((batch) => batch.results ?? []));
+      return { conversions: rows.reduce((s, r) => s + r.metrics.conversions, 0), cost: rows.reduce((s, r) => s + Number(r.metrics.costMicros), 0) };
+    };
+    const first = landed(await fetchDay({ restatements: true }, clients));
+    const later = landed(await fetchDay({ restatements: true }, clients, FAST, { keepFaults: true }));
+    expect(later.conversions).toBeGreaterThan(first.conversions);
+    expect(later.cost).toBe(first.cost);
+    // restate() moves every day on at once, on top of the pulls the simulator counts.
     sim.restate();
-    const later = sim.world.dailyStats('google_ads', '1000', DATE, 1);
-    expect(later.reduce((s, r) => s + r.conversions, 0)).toBeGreaterThan(first.reduce((s, r) => s + r.conversions, 0));
+    const restated = landed(await fetchDay({ restatements: true }, clients, FAST, { keepFaults: true }));
+    expect(restated.conversions).toBeGreaterThan(later.conversions);
   });
 });

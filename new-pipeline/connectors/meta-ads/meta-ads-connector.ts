@@ -14,8 +14,8 @@
  * https://developers.facebook.com/docs/graph-api/overview/rate-limiting (throttle codes and usage headers),
  * https://developers.facebook.com/docs/graph-api/changelog (v26.0, introduced July 29, 2026).
  */
-import { parsePayload, unknownFieldPaths } from '../payload.js';
-import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
+import { parsePayload, rejectErrorAnswer, unknownFieldPaths } from '../payload.js';
+import type { ApiRequest, ApiResponse, Connector, FetchContext, LimitScope, PageResult, ResponseVerdict } from '../types.js';
 import { classifyInvalidBody, retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
   adAccountResetSeconds,
@@ -45,6 +45,21 @@ const PURPOSE_INSIGHTS = 'insights';
 /** Graph's throttle codes: app (4), user (17), pages (32), custom (613) and the business-use-case range. */
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
 const isThrottleCode = (code: number) => THROTTLE_CODES.has(code) || (code >= 80000 && code <= 80014);
+/** Code 17 with this subcode is the Marketing API's per-ad-account limit ("User request limit reached"). */
+const AD_ACCOUNT_LIMIT_SUBCODE = 2446079;
+
+/**
+ * Whose limit a throttle code is: the ad account's for the business-use-case codes (80000–80014, keyed by the ad
+ * account or business called), 613 ("too many calls from this ad-account") and 17 with subcode 2446079; the whole
+ * app's (every account waits) for 4 (application), 17 otherwise (the token's user) and 32 (pages).
+ */
+function throttleScope(error: MetaError): LimitScope {
+  const code = error.code ?? -1;
+  if (code >= 80000 && code <= 80014) return 'account';
+  if (code === 613) return 'account';
+  if (code === 17 && error.error_subcode === AD_ACCOUNT_LIMIT_SUBCODE) return 'account';
+  return 'platform';
+}
 /** 1 "unknown error" and 2 "service temporarily unavailable": Meta's own advice is to retry. */
 const TRANSIENT_CODES = new Set([1, 2]);
 /** Code 100 with this subcode is an insights query that timed out server-side, not a bad parameter. */
@@ -79,11 +94,15 @@ function insightsRequest(context: FetchContext, pageSize: number): ApiRequest {
 
 /** How long Meta says to wait: the business-use-case estimate, then the ad account window, then Retry-After. */
 function throttleWaitMs(headers: Record<string, string>): number | undefined {
+  return accountSpentMs(headers) ?? retryAfterHeaderMs(headers['retry-after']);
+}
+
+/** How long the account's usage headers say it is out of calls, on any answer; undefined while it has calls left. */
+function accountSpentMs(headers: Record<string, string>): number | undefined {
   const minutes = minutesToRegainAccess(headers['x-business-use-case-usage']);
   if (minutes && minutes > 0) return minutes * 60_000;
   const seconds = adAccountResetSeconds(headers['x-ad-account-usage']);
-  if (seconds && seconds > 0) return seconds * 1000;
-  return retryAfterHeaderMs(headers['retry-after']);
+  return seconds && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 function describeError(error: MetaError): string {
@@ -93,7 +112,7 @@ function describeError(error: MetaError): string {
 
 function classifyError(status: number, error: MetaError, headers: Record<string, string>): ResponseVerdict {
   const code = error.code ?? -1;
-  if (isThrottleCode(code)) return throttled(`rate limited: ${describeError(error)}`, throttleWaitMs(headers));
+  if (isThrottleCode(code)) return throttled(`rate limited: ${describeError(error)}`, throttleWaitMs(headers), throttleScope(error));
   if (code === 190) return { kind: 'fatal', reason: `access token invalid or expired: ${describeError(error)}; issue a new token for the connection` };
   if (code === 102) return { kind: 'fatal', reason: `session invalid: ${describeError(error)}; reconnect the account` };
   if (code === 10 || (code >= 200 && code <= 299)) return { kind: 'fatal', reason: `permission denied: ${describeError(error)}; the token needs ads_read on this ad account` };
@@ -108,7 +127,11 @@ function classify(response: ApiResponse): ResponseVerdict {
   if (response.bodyInvalid) return classifyInvalidBody(response);
   const envelope = MetaErrorSchema.safeParse(response.body);
   if (envelope.success) return classifyError(status, envelope.data.error, headers);
-  if (status >= 200 && status < 300) return { kind: 'ok' };
+  if (status >= 200 && status < 300) {
+    // A success that says the account is spent (usage at 100%, or time to regain access): its next call would be throttled.
+    const pause = accountSpentMs(headers);
+    return pause ? { kind: 'ok', accountPauseMs: pause } : { kind: 'ok' };
+  }
   if (status === 429) return throttled('HTTP 429 without a Graph error body', throttleWaitMs(headers));
   if (status >= 500) return { kind: 'retryable', reason: `HTTP ${status} without a Graph error body` };
   return { kind: 'fatal', reason: `HTTP ${status} without a Graph error body` };
@@ -151,7 +174,13 @@ export function createMetaAdsConnector(options: MetaAdsConnectorOptions = {}): C
     authHeaders: (credential) => ({ Authorization: `Bearer ${credential}` }),
     firstRequest: (context) => ({ method: 'GET', path: adAccountPath(context), query: { fields: 'currency,timezone_name' }, purpose: PURPOSE_ACCOUNT }),
     classify,
-    parse: (body, context, request) => (request.purpose === PURPOSE_ACCOUNT ? parseAccount(body, context) : parseInsights(body, request)),
+    parse(body, context, request) {
+      rejectErrorAnswer('meta_ads', body, (answer) => {
+        const envelope = MetaErrorSchema.safeParse(answer);
+        return envelope.success ? describeError(envelope.data.error) : undefined;
+      });
+      return request.purpose === PURPOSE_ACCOUNT ? parseAccount(body, context) : parseInsights(body, request);
+    },
   };
 }
 

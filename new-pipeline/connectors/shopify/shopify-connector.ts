@@ -29,7 +29,7 @@
  */
 import { BoscoError } from '../../../core/errors.js';
 import { dayInTimeZone } from '../../../core/dates.js';
-import { parsePayload, unknownFieldPaths } from '../payload.js';
+import { parsePayload, rejectErrorAnswer, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
 import { retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
@@ -163,11 +163,16 @@ function classifyStatus(status: number, detail: string): ResponseVerdict | undef
   return undefined;
 }
 
+/**
+ * Every Shopify limit is the app's on one shop (the cost bucket, REST's 429s), and each shop is its own host: a
+ * throttle pauses that shop only, and an answer whose bucket cannot pay for another query like it pauses the shop
+ * until it can, instead of earning a THROTTLED.
+ */
 function classify(response: ApiResponse): ResponseVerdict {
   const { status, headers } = response;
   if (response.bodyInvalid) {
     if (status >= 200 && status < 300) return { kind: 'retryable', reason: 'truncated body: a 2xx answer that is not valid JSON' };
-    if (status === 429) return throttled('HTTP 429 with a non-JSON body', retryAfterHeaderMs(headers['retry-after']));
+    if (status === 429) return throttled('HTTP 429 with a non-JSON body', retryAfterHeaderMs(headers['retry-after']), 'account');
     return classifyStatus(status, `HTTP ${status} with a non-JSON body`) ?? { kind: 'fatal', reason: `HTTP ${status} with a non-JSON body` };
   }
   const envelope = ShopifyErrorBodySchema.safeParse(response.body);
@@ -177,13 +182,17 @@ function classify(response: ApiResponse): ResponseVerdict {
 
   // Cost-based throttling answers HTTP 200 with a THROTTLED error; the cost block says how long to wait.
   if (errors.some((error) => error.code === 'THROTTLED' || error.message === 'Throttled')) {
-    return throttled(`THROTTLED: ${describeCost(cost)}`, throttleWaitMs(cost) ?? retryAfterHeaderMs(headers['retry-after']));
+    return throttled(`THROTTLED: ${describeCost(cost)}`, throttleWaitMs(cost) ?? retryAfterHeaderMs(headers['retry-after']), 'account');
   }
-  if (status === 429) return throttled(`HTTP 429: ${describeErrors(errors)}`, retryAfterHeaderMs(headers['retry-after']) ?? throttleWaitMs(cost));
+  if (status === 429) return throttled(`HTTP 429: ${describeErrors(errors)}`, retryAfterHeaderMs(headers['retry-after']) ?? throttleWaitMs(cost), 'account');
   const byStatus = classifyStatus(status, describeErrors(errors));
   if (byStatus) return byStatus;
   if (status >= 200 && status < 300) {
-    if (errors.length === 0) return { kind: 'ok' };
+    if (errors.length === 0) {
+      // The next page costs what this one was priced at; the bucket says how long until it holds that much.
+      const pause = throttleWaitMs(cost);
+      return pause ? { kind: 'ok', accountPauseMs: pause } : { kind: 'ok' };
+    }
     // Shopify's own "something went wrong on our end", sent with HTTP 200: worth another try.
     if (errors.some((error) => error.code === 'INTERNAL_SERVER_ERROR')) return { kind: 'retryable', reason: `Shopify internal error: ${describeErrors(errors)}` };
     return { kind: 'fatal', reason: `GraphQL query rejected: ${describeErrors(errors)}` };
@@ -275,7 +284,14 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
     accountBaseUrl: shopBaseUrl,
     firstRequest: () => graphqlRequest(SHOPIFY_GRAPHQL_PATH, { query: SHOP_QUERY, variables: {} }, PURPOSE_SHOP),
     classify,
-    parse: (body, context, request) => (request.purpose === PURPOSE_SHOP ? parseShop(body, context, request) : parseOrders(body, context, request)),
+    parse(body, context, request) {
+      rejectErrorAnswer('shopify', body, (answer) => {
+        const envelope = ShopifyErrorBodySchema.safeParse(answer);
+        const errors = envelope.success ? errorEntries(envelope.data.errors) : [];
+        return errors.length > 0 ? describeErrors(errors) : undefined;
+      });
+      return request.purpose === PURPOSE_SHOP ? parseShop(body, context, request) : parseOrders(body, context, request);
+    },
     redact: redactShopifyBody,
     replayDay(body, purpose) {
       if (purpose !== PURPOSE_ORDERS) return undefined;

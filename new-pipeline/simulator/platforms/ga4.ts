@@ -109,7 +109,7 @@ interface TableRow {
 function table(propertyId: string, request: ReportRequest, env: SimEnv): TableRow[] {
   const groups = new Map<string, TableRow>();
   for (let day = request.from, n = 0; day <= request.to && n < MAX_RANGE_DAYS; day = addDays(day, 1), n++) {
-    for (const stats of env.world.dailyStats('ga4', propertyId, day, env.pullsBefore(propertyId, day))) {
+    for (const stats of env.world.dailyStats('ga4', propertyId, day, env.pullsBefore(propertyId, day, request.offset === 0))) {
       const dimensions = request.dimensions.map((name) => DIMENSIONS[name]!(stats));
       const key = JSON.stringify(dimensions);
       const group = groups.get(key) ?? { dimensions, metrics: request.metrics.map(() => 0) };
@@ -187,6 +187,7 @@ export const simulatedGa4: SimulatedPlatform = {
   matches: (request) => request.method === 'POST' && RUN_REPORT_PATH.test(request.pathname),
   authorized: (request, token) => request.headers.authorization === `Bearer ${token}`,
   handle: (request, env) => runReport(RUN_REPORT_PATH.exec(request.pathname)![1]!, request, env),
+  accountOf: (request) => RUN_REPORT_PATH.exec(request.pathname)?.[1],
   throttled: (retryAfterMs) =>
     googleError(429, 'RESOURCE_EXHAUSTED', 'Exhausted concurrent requests quota.', [
       { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterMs / 1000}s` },

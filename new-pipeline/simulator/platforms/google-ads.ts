@@ -133,10 +133,18 @@ function drift(row: Record<string, Record<string, Value>>, kind: 'rename' | 'add
 export interface SimulatedGoogleAdsOptions {
   /** Rows per stream batch; small values exercise multi-batch answers in tests. */
   batchSize?: number;
+  /**
+   * The `developer-token` header every request must carry besides its bearer token, as the real API requires;
+   * undefined: not checked (callers that hold one credential for every platform).
+   */
+  developerToken?: string;
 }
+
+const developerTokenError = (errorCode: string, message: string) => googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.', [{ errorCode: { authenticationError: errorCode }, message }]);
 
 export function createSimulatedGoogleAds(options: SimulatedGoogleAdsOptions = {}): SimulatedPlatform {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const { developerToken } = options;
 
   function searchStream(version: string, customerId: string, request: SimRequest, env: SimEnv): SimResponse {
     const query = (request.body as { query?: unknown } | undefined)?.query;
@@ -149,7 +157,7 @@ export function createSimulatedGoogleAds(options: SimulatedGoogleAdsOptions = {}
     const account = env.world.account('google_ads', customerId);
     const rows: Array<Record<string, unknown>> = [];
     for (let day = parsed.from, n = 0; day <= parsed.to && n < MAX_RANGE_DAYS; day = addDays(day, 1), n++) {
-      for (const stats of env.world.dailyStats('google_ads', customerId, day, env.pullsBefore(customerId, day))) rows.push(rowOf(parsed.fields, account, stats));
+      for (const stats of env.world.dailyStats('google_ads', customerId, day, env.pullsBefore(customerId, day, true))) rows.push(rowOf(parsed.fields, account, stats));
     }
     const drifted = env.faults.drift?.platform === 'google_ads' ? env.faults.drift.kind : undefined;
     const results = rows.slice(0, parsed.limit ?? rows.length).map((row) => (drifted ? drift(row as Record<string, Record<string, Value>>, drifted) : row));
@@ -167,19 +175,31 @@ export function createSimulatedGoogleAds(options: SimulatedGoogleAdsOptions = {}
   return {
     platform: 'google_ads',
     matches: (request) => request.method === 'POST' && SEARCH_STREAM_PATH.test(request.pathname),
-    // The developer token is not checked: the simulator has one credential per platform, carried as the bearer token.
     authorized: (request, token) => request.headers.authorization === `Bearer ${token}`,
     handle(request, env) {
       const [, version, customerId] = SEARCH_STREAM_PATH.exec(request.pathname)!;
+      if (developerToken !== undefined) {
+        const sent = request.headers['developer-token'];
+        // AuthenticationError has one code for both (DEVELOPER_TOKEN_INVALID); the message tells them apart.
+        if (!sent) return developerTokenError('DEVELOPER_TOKEN_INVALID', 'The developer-token header is missing.');
+        if (sent !== developerToken) return developerTokenError('DEVELOPER_TOKEN_INVALID', 'The developer token is not valid.');
+      }
       return searchStream(version!, customerId!, request, env);
     },
-    throttled: (retryAfterMs) =>
+    accountOf: (request) => SEARCH_STREAM_PATH.exec(request.pathname)?.[2],
+    // The quota that ran out: the customer account's, or the developer token's (every account of the caller).
+    throttled: (retryAfterMs, scope = 'platform') =>
       googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', [
         {
           errorCode: { quotaError: 'RESOURCE_EXHAUSTED' },
           message: `Too many requests. Retry in ${retryAfterMs / 1000} seconds.`,
           // A protobuf Duration: seconds, fractions allowed.
-          details: { quotaErrorDetails: { rateScope: 'ACCOUNT', rateName: 'Requests per account', retryDelay: `${retryAfterMs / 1000}s` } },
+          details: {
+            quotaErrorDetails:
+              scope === 'account'
+                ? { rateScope: 'ACCOUNT', rateName: 'Requests per account', retryDelay: `${retryAfterMs / 1000}s` }
+                : { rateScope: 'DEVELOPER', rateName: 'Requests per developer token', retryDelay: `${retryAfterMs / 1000}s` },
+          },
         },
       ]),
     unauthorized: () =>

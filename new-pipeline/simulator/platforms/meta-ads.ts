@@ -164,7 +164,7 @@ function insights(accountId: string, request: SimRequest, env: SimEnv): SimRespo
   const account = env.world.account('meta_ads', accountId);
   const rows: Array<Record<string, unknown>> = [];
   for (let day = range.since, n = 0; day <= range.until && n < MAX_RANGE_DAYS; day = addDays(day, 1), n++) {
-    for (const stats of env.world.dailyStats('meta_ads', accountId, day, env.pullsBefore(accountId, day))) rows.push(fullRow(accountId, account.currency, stats));
+    for (const stats of env.world.dailyStats('meta_ads', accountId, day, env.pullsBefore(accountId, day, after === null))) rows.push(fullRow(accountId, account.currency, stats));
   }
   if (rows.length === 0) return { status: 200, body: { data: [] } };
 
@@ -194,8 +194,18 @@ export const simulatedMetaAds: SimulatedPlatform = {
     if (insightsMatch) return insights(insightsMatch[1]!, request, env);
     return accountInfo(ACCOUNT_PATH.exec(request.pathname)![1]!, request, env);
   },
-  throttled(retryAfterMs) {
-    // Meta reports the wait in whole minutes; 0 means "soon", and a client then backs off on its own.
+  accountOf: (request) => (INSIGHTS_PATH.exec(request.pathname) ?? ACCOUNT_PATH.exec(request.pathname))?.[1],
+  throttled(retryAfterMs, scope = 'platform') {
+    if (scope === 'platform') {
+      // The app's own limit (code 4), reported through `x-app-usage` in percent, with no time to wait.
+      return graphError(
+        400,
+        { message: '(#4) Application request limit reached', code: 4, error_subcode: 1504022, is_transient: true },
+        { 'x-app-usage': JSON.stringify({ call_count: 100, total_cputime: 40, total_time: 52 }) },
+      );
+    }
+    // The ad account's insights limit: Meta reports the wait in whole minutes; 0 means "soon", and a client then
+    // backs off on its own.
     const usage = { [BUSINESS_ID]: [{ type: 'ads_insights', call_count: 100, total_cputime: 34, total_time: 41, estimated_time_to_regain_access: Math.floor(retryAfterMs / 60_000) }] };
     return graphError(
       400,

@@ -216,6 +216,8 @@ export const simulatedShopify: SimulatedPlatform = {
   matches: (request) => request.method === 'POST' && GRAPHQL_PATH.test(request.pathname),
   authorized: (request, token) => request.headers['x-shopify-access-token'] === token,
   handle,
+  accountOf: (request) => GRAPHQL_PATH.exec(request.pathname)?.[1],
+  // Every Shopify limit is per shop, so whatever the scope the answer is the shop's cost bucket running dry.
   throttled(retryAfterMs) {
     // Shopify says how long only through the cost block: (requested − available) / restoreRate. The numbers are
     // chosen so that arithmetic gives the wait the simulator decided; long waits report a slower restore.

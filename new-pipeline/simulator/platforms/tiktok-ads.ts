@@ -96,7 +96,7 @@ function report(request: SimRequest, env: SimEnv): SimResponse {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return invalidParams(`page_size must be between 1 and ${MAX_PAGE_SIZE}`);
 
   const rows: SimDailyStats[] = [];
-  for (let day = start; day <= end; day = addDays(day, 1)) rows.push(...env.world.dailyStats('tiktok_ads', advertiserId, day, env.pullsBefore(advertiserId, day)));
+  for (let day = start; day <= end; day = addDays(day, 1)) rows.push(...env.world.dailyStats('tiktok_ads', advertiserId, day, env.pullsBefore(advertiserId, day, page === 1)));
   const drifted = env.faults.drift?.platform === 'tiktok_ads' ? env.faults.drift.kind : undefined;
   const list = rows.slice((page - 1) * pageSize, page * pageSize).map((stats) => {
     const known = allMetrics(stats);
@@ -129,6 +129,7 @@ export const simulatedTiktokAds: SimulatedPlatform = {
   matches: (request) => request.method === 'GET' && (REPORT_PATH.test(request.pathname) || ADVERTISER_PATH.test(request.pathname)),
   authorized: (request, token) => request.headers['access-token'] === token,
   handle: (request, env) => (REPORT_PATH.test(request.pathname) ? report(request, env) : advertiserInfo(request, env)),
+  accountOf: (request) => request.query.get('advertiser_id') ?? jsonList(request.query.get('advertiser_ids'))?.[0],
   // TikTok says how busy, never how long to wait.
   throttled: () => envelope(40100, `App ${APP_ID} reaches the QPS limit 10, current QPS is 11.`),
   unauthorized: () => envelope(40105, 'Access token is incorrect or has been revoked.'),

@@ -129,6 +129,18 @@ describe('Google Ads connector against the simulated searchStream', () => {
 });
 
 describe('Google Ads credential', () => {
+  it('is refused by a simulator requiring the developer token unless the credential carries it, as the real API does', () => {
+    const strict = createSimulatedGoogleAds({ developerToken: 'dev-token-123' });
+    const request = connector.firstRequest(contextFor());
+    expect(connector.classify(sendTo(strict, connector, request, envFactory(), CREDENTIAL)).kind).toBe('ok');
+    for (const [credential, message] of [[TOKEN, /developer-token header is missing/], [`${TOKEN}|wrong-token`, /developer token is not valid/]] as const) {
+      const verdict = connector.classify(sendTo(strict, connector, request, envFactory(), credential));
+      expect(verdict.kind).toBe('fatal');
+      expect(verdict.kind === 'fatal' && verdict.reason).toMatch(message);
+      expect(verdict.kind === 'fatal' && verdict.reason).toContain('DEVELOPER_TOKEN_INVALID');
+    }
+  });
+
   it('sends the access token as a bearer token and the developer token in its own header', () => {
     expect(connector.authHeaders(CREDENTIAL)).toEqual({ Authorization: `Bearer ${TOKEN}`, 'developer-token': 'dev-token-123' });
   });

@@ -118,10 +118,37 @@ describe('Meta Ads classify', () => {
     expect(connector.classify(graphErrorResponse(400, 4, { 'retry-after': '7', 'x-app-usage': '{"call_count":100}' }))).toMatchObject({ kind: 'throttled', retryAfterMs: 7_000 });
   });
 
-  it("reads the simulator's own throttle answer as throttled", () => {
-    const verdict = connector.classify(toApiResponse(simulatedMetaAds.throttled(120_000)));
-    expect(verdict).toMatchObject({ kind: 'throttled', retryAfterMs: 120_000 });
-    expect(verdict.kind === 'throttled' && verdict.reason).toContain('80000');
+  it("reads the simulator's own throttle answers: an ad account's (80000) pauses that account, the app's (4) every account", () => {
+    const account = connector.classify(toApiResponse(simulatedMetaAds.throttled(120_000, 'account')));
+    expect(account).toMatchObject({ kind: 'throttled', retryAfterMs: 120_000, scope: 'account' });
+    expect(account.kind === 'throttled' && account.reason).toContain('80000');
+    const app = connector.classify(toApiResponse(simulatedMetaAds.throttled(120_000)));
+    expect(app).toMatchObject({ kind: 'throttled' });
+    expect(app.kind === 'throttled' && app.scope).toBeUndefined();
+    expect(app.kind === 'throttled' && app.reason).toContain('code 4');
+  });
+
+  it('scopes each throttle code to the limit it names: ad account codes to the account, app and user codes to the platform', () => {
+    const scopeOf = (code: number, extra: Record<string, unknown> = {}) => {
+      const verdict = connector.classify(graphErrorResponse(400, code, {}, extra));
+      return verdict.kind === 'throttled' ? (verdict.scope ?? 'platform') : verdict.kind;
+    };
+    expect(scopeOf(80000)).toBe('account');
+    expect(scopeOf(80004)).toBe('account');
+    expect(scopeOf(613, { error_subcode: 1487742 })).toBe('account');
+    expect(scopeOf(17, { error_subcode: 2446079 })).toBe('account');
+    expect(scopeOf(17)).toBe('platform');
+    expect(scopeOf(4)).toBe('platform');
+    expect(scopeOf(32)).toBe('platform');
+  });
+
+  it('pauses an ad account whose usage headers say it is spent, on a successful answer, before it is throttled', () => {
+    const spent = JSON.stringify({ acc_id_util_pct: 100, reset_time_duration: 30, ads_api_access_tier: 'standard_access' });
+    expect(connector.classify({ status: 200, headers: { 'x-ad-account-usage': spent }, body: { data: [] } })).toEqual({ kind: 'ok', accountPauseMs: 30_000 });
+    const regain = JSON.stringify({ '1001': [{ type: 'ads_insights', call_count: 96, total_cputime: 20, total_time: 30, estimated_time_to_regain_access: 2 }] });
+    expect(connector.classify({ status: 200, headers: { 'x-business-use-case-usage': regain }, body: { data: [] } })).toEqual({ kind: 'ok', accountPauseMs: 120_000 });
+    const room = JSON.stringify({ acc_id_util_pct: 40, reset_time_duration: 0 });
+    expect(connector.classify({ status: 200, headers: { 'x-ad-account-usage': room }, body: { data: [] } })).toEqual({ kind: 'ok' });
   });
 
   it('fails the partition on an invalid token (190)', () => {

@@ -295,6 +295,18 @@ describe('Shopify classify', () => {
     expect(verdict.kind === 'throttled' && verdict.reason).toContain('THROTTLED');
   });
 
+  it('pauses only the shop on a THROTTLED or a 429: every Shopify limit is per shop', () => {
+    expect(connector.classify(toApiResponse(simulatedShopify.throttled(3_000)))).toMatchObject({ scope: 'account' });
+    expect(connector.classify({ status: 429, headers: { 'retry-after': '2.0' }, body: { errors: 'Exceeded 2 calls per second for api client.' } })).toMatchObject({ scope: 'account' });
+  });
+
+  it('pauses the shop before it is throttled when its bucket cannot pay for another query like the last', () => {
+    const low = { requestedQueryCost: 903, actualQueryCost: 600, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 303, restoreRate: 100 } };
+    expect(connector.classify({ status: 200, headers: {}, body: { ...ordersPage('UTC', []), extensions: { cost: low } } })).toEqual({ kind: 'ok', accountPauseMs: 6000 });
+    const plenty = { ...low, throttleStatus: { ...low.throttleStatus, currentlyAvailable: 1400 } };
+    expect(connector.classify({ status: 200, headers: {}, body: { ...ordersPage('UTC', []), extensions: { cost: plenty } } })).toEqual({ kind: 'ok' });
+  });
+
   it('reads the simulator\'s own throttle answer as the wait it was given', () => {
     expect(connector.classify(toApiResponse(simulatedShopify.throttled(3_000)))).toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
     expect(connector.classify(toApiResponse(simulatedShopify.throttled(30_000)))).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
