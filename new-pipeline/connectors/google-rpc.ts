@@ -22,6 +22,15 @@ export const GoogleRpcStatusSchema = z.object({
 });
 export type GoogleRpcStatus = z.infer<typeof GoogleRpcStatusSchema>['error'];
 
+/** A body that is a whole `google.rpc.Status` envelope, as `message (HTTP code, STATUS)`; undefined for any other body. */
+export function describeRpcErrorBody(body: unknown): string | undefined {
+  const envelope = Array.isArray(body) ? undefined : GoogleRpcStatusSchema.safeParse(body);
+  if (!envelope?.success) return undefined;
+  const { code, message, status } = envelope.data.error;
+  const parts = [code !== undefined && `HTTP ${code}`, status].filter(Boolean);
+  return `${message ?? 'no message'}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
+}
+
 /** The standard `google.rpc.RetryInfo` detail. */
 export const RetryInfoSchema = z.object({
   '@type': z.literal('type.googleapis.com/google.rpc.RetryInfo'),

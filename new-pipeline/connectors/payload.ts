@@ -18,6 +18,19 @@ export function parsePayload<T>(schema: z.ZodType<T>, body: unknown, platform: s
   });
 }
 
+/**
+ * Refuses a body that is the platform's own error answer rather than data (a saved 4xx, a TikTok non-zero code),
+ * naming the platform's error, its code and message, instead of the first data field the body lacks. `describe`
+ * reads the API's error shape and returns undefined for a body that is not one.
+ */
+export function rejectErrorAnswer(platform: string, body: unknown, describe: (body: unknown) => string | undefined): void {
+  const error = describe(body);
+  if (error === undefined) return;
+  throw new BoscoError('PAYLOAD_INVALID', `${platform} error answer: ${error}`, {
+    hint: "the body is the platform's error answer, not data: fix what it names (credential, permission, rate limit, request) and fetch again",
+  });
+}
+
 /** Each schema without its optional/nullable/default wrappers, worked out once: drift is looked for on every page. */
 const unwrapped = new WeakMap<z.ZodType, z.ZodType>();
 

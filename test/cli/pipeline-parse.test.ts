@@ -6,6 +6,7 @@ import { CONNECTORS } from '../../new-pipeline/connectors/index.js';
 import type { Connector } from '../../new-pipeline/connectors/types.js';
 import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
 import { readLandedPartition, type LandedPage } from '../../new-pipeline/landing/raw-landing.js';
+import { simulatedGoogleAds } from '../../new-pipeline/simulator/platforms/google-ads.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
 import { makeTempDir, runCli } from '../helpers/cli.js';
 
@@ -88,6 +89,39 @@ describe('bosco pipeline parse on saved response bodies', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/\n {2}hint: \S/);
     }
+  });
+
+  it("exits 2 naming the platform's own error (code and message) when the saved body is an error answer", async () => {
+    const bodies: Record<Platform, { body: unknown; names: RegExp }> = {
+      meta_ads: {
+        body: { error: { message: '(#17) User request limit reached', type: 'OAuthException', code: 17, error_subcode: 2446079, is_transient: true, fbtrace_id: 'AbCdEf' } },
+        names: /^bosco: meta_ads error answer: \(#17\) User request limit reached \(code 17, subcode 2446079, fbtrace_id AbCdEf\)/,
+      },
+      google_ads: {
+        body: simulatedGoogleAds.unauthorized().body,
+        names: /^bosco: google_ads error answer: Oauth token is invalid\. \(HTTP 401, UNAUTHENTICATED, authenticationError: OAUTH_TOKEN_INVALID/,
+      },
+      ga4: {
+        body: { error: { code: 403, message: 'User does not have sufficient permissions for this property.', status: 'PERMISSION_DENIED' } },
+        names: /^bosco: ga4 error answer: User does not have sufficient permissions for this property\. \(HTTP 403, PERMISSION_DENIED\)/,
+      },
+      shopify: {
+        body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED' } }], extensions: { cost: { requestedQueryCost: 903, actualQueryCost: null } } },
+        names: /^bosco: shopify error answer: Throttled \(THROTTLED\)/,
+      },
+      tiktok_ads: {
+        body: { code: 40105, message: 'Access token is incorrect or has been revoked.', request_id: '2026112012345', data: {} },
+        names: /^bosco: tiktok_ads error answer: Access token is incorrect or has been revoked\. \(code 40105, request_id 2026112012345\)/,
+      },
+    };
+    const results = await Promise.all(PLATFORMS.map((platform) => parseCli(['--platform', platform, saved(`${platform}-error.json`, bodies[platform].body)])));
+    PLATFORMS.forEach((platform, i) => {
+      const result = results[i]!;
+      expect(result.code, platform).toBe(2);
+      expect(result.stderr, platform).toMatch(bodies[platform].names);
+      expect(result.stderr, platform).toMatch(/\n {2}hint: the body is the platform's error answer/);
+      expect(result.stdout).toBe('');
+    });
   });
 
   it('exits 2 on an unknown platform, an unknown purpose, a missing file or a body that is not JSON', async () => {

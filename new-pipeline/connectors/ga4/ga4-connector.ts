@@ -17,8 +17,8 @@
  * https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema (dimension and metric names).
  */
 import { BoscoError } from '../../../core/errors.js';
-import { classifyGoogleResponse, classifyRpcStatus } from '../google-rpc.js';
-import { parsePayload, unknownFieldPaths } from '../payload.js';
+import { classifyGoogleResponse, classifyRpcStatus, describeRpcErrorBody } from '../google-rpc.js';
+import { parsePayload, rejectErrorAnswer, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
 import {
   GA4_DIMENSIONS,
@@ -104,6 +104,7 @@ export function createGa4Connector(options: Ga4ConnectorOptions = {}): Connector
   }
 
   function parse(body: unknown, context: FetchContext, request: ApiRequest): PageResult<Ga4ReportRow> {
+    rejectErrorAnswer('ga4', body, describeRpcErrorBody);
     const report = parsePayload(Ga4RunReportResponseSchema, body, 'ga4');
     const raw = recordsOf(report);
     const records = parsePayload(Ga4RecordsSchema, { rows: raw }, 'ga4').rows;

@@ -22,7 +22,7 @@
  */
 import { BoscoError } from '../../../core/errors.js';
 import { classifyGoogleResponse, classifyRpcStatus, durationMs, GoogleRpcStatusSchema, type GoogleRpcStatus } from '../google-rpc.js';
-import { parsePayload, unknownFieldPaths } from '../payload.js';
+import { parsePayload, rejectErrorAnswer, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
 import { GoogleAdsErrorSchema, GoogleAdsFailureSchema, GoogleAdsRowSchema, SearchStreamResponseSchema, type GoogleAdsError, type GoogleAdsRow } from './google-ads-schema.js';
 
@@ -158,7 +158,17 @@ const classify = (response: ApiResponse): ResponseVerdict =>
     },
   });
 
+/** A body that is a whole Google Ads error answer (not a stream), described with its GoogleAdsFailure codes. */
+function describeErrorBody(body: unknown): string | undefined {
+  const envelope = Array.isArray(body) ? undefined : GoogleRpcStatusSchema.safeParse(body);
+  if (!envelope?.success) return undefined;
+  const status = envelope.data.error;
+  const { errors, requestId } = readDetails(status);
+  return describeError(status.code ?? 0, status, errors, requestId);
+}
+
 function parse(body: unknown, context: FetchContext): PageResult<GoogleAdsRow> {
+  rejectErrorAnswer('google_ads', body, describeErrorBody);
   // A stream that failed midway still parses as batches (unknown keys are dropped), so refuse it explicitly:
   // its rows are a prefix of the day, and landing them as the whole day would under-count silently.
   const failed = streamError(body);

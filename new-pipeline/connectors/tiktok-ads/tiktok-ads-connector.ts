@@ -14,7 +14,8 @@
  * https://business-api.tiktok.com/portal/docs?id=1737172488964097 (return codes),
  * https://github.com/tiktok/tiktok-business-api-sdk (v1.3 SDK: parameters, page_size 1–1000).
  */
-import { parsePayload, unknownFieldPaths } from '../payload.js';
+import type { z } from 'zod';
+import { parsePayload, rejectErrorAnswer, unknownFieldPaths } from '../payload.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext, PageResult, ResponseVerdict } from '../types.js';
 import { classifyInvalidBody, retryAfterHeaderMs, throttled } from '../verdicts.js';
 import {
@@ -86,6 +87,10 @@ function reportRequest(context: FetchContext, pageSize: number, page: number): A
   };
 }
 
+function describeEnvelope({ code, message, request_id: requestId }: z.infer<typeof TiktokEnvelopeSchema>): string {
+  return `${message ?? 'no message'} (code ${code}${requestId ? `, request_id ${requestId}` : ''})`;
+}
+
 function classify(response: ApiResponse): ResponseVerdict {
   const { status, headers } = response;
   if (response.bodyInvalid) return classifyInvalidBody(response);
@@ -97,9 +102,9 @@ function classify(response: ApiResponse): ResponseVerdict {
   const envelope = TiktokEnvelopeSchema.safeParse(response.body);
   // Not TikTok's envelope: let `parse` reject it with the field path.
   if (!envelope.success) return { kind: 'ok' };
-  const { code, message, request_id: requestId } = envelope.data;
+  const { code } = envelope.data;
   if (code === 0) return { kind: 'ok' };
-  const detail = `${message ?? 'no message'} (code ${code}${requestId ? `, request_id ${requestId}` : ''})`;
+  const detail = describeEnvelope(envelope.data);
   // TikTok never says how long; a Retry-After from a gateway in front of it is still honoured.
   if (code === RATE_LIMIT_CODE) return throttled(`rate limited: ${detail}`, retryAfterHeaderMs(headers['retry-after']));
   if (isAuthCode(code)) return { kind: 'fatal', reason: `access token or app credentials rejected: ${detail}; re-authorise the advertiser` };
@@ -140,7 +145,13 @@ export function createTiktokAdsConnector(options: TiktokAdsConnectorOptions = {}
     authHeaders: (credential) => ({ 'Access-Token': credential }),
     firstRequest: advertiserInfoRequest,
     classify,
-    parse: (body, context, request) => (request.purpose === PURPOSE_ADVERTISER ? parseAdvertiser(body, context) : parseReport(body, context, request)),
+    parse(body, context, request) {
+      rejectErrorAnswer('tiktok_ads', body, (answer) => {
+        const envelope = TiktokEnvelopeSchema.safeParse(answer);
+        return envelope.success && envelope.data.code !== 0 ? describeEnvelope(envelope.data) : undefined;
+      });
+      return request.purpose === PURPOSE_ADVERTISER ? parseAdvertiser(body, context) : parseReport(body, context, request);
+    },
   };
 }
 
