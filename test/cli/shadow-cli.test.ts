@@ -17,6 +17,7 @@ import { loadDay, transformDay } from '../../new-pipeline/run/run-pipeline.js';
 import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
 import { SHADOW_RUNS_TABLE, SHADOW_TABLES } from '../../shadow/shadow-tables.js';
+import { SHADOW_TOPIC } from '../../shadow/run-client-day.js';
 import { makeTempDir, REPO_ROOT, runCli } from '../helpers/cli.js';
 
 /** Yesterday, so promotion gates (decided on today) can count it as a final day. */
@@ -159,6 +160,12 @@ describe('bosco shadow run', () => {
     for (const worker of workers) expect(worker.code, worker.stderr).toBe(0);
     const done = workers.map((w) => Number(/(\d+) job\(s\) done/.exec(w.stdout)?.[1]));
     expect(done.reduce((a, b) => a + b, 0)).toBe(CLIENTS);
+    expect(done.filter((n) => n > 0).length, `jobs done per worker: ${done.join(', ')}`).toBeGreaterThan(1);
+    // shadow_runs keeps one row per client, day and run, so a second run of a job would replace the first there:
+    // the event log, which appends every execution, is what shows each client was reconciled exactly once.
+    const events = await new LocalEventLog(join(dir, '.bosco', 'events')).read<{ client_id?: string }>(SHADOW_TOPIC);
+    const reconciled = events.filter((e) => e.type === 'reconcile.completed').map((e) => String(e.data.client_id)).sort();
+    expect(reconciled).toEqual(clients.map((c) => c.id));
     const warehouse = await DuckDbWarehouse.open({ path: join(dir, '.bosco', 'warehouse.duckdb') });
     try {
       const runs = await warehouse.query(`SELECT client_id, count(*) AS n, min(status) AS status FROM ${SHADOW_RUNS_TABLE} GROUP BY client_id ORDER BY client_id`);
