@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadConfig, type SourceEntry } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
+import { getLogger } from '../../core/logger.js';
 import { redactUri } from '../../core/redact.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
@@ -63,6 +64,10 @@ export async function reconcileCommand(options: ReconcileOptions): Promise<numbe
       scratchDir: join(loaded.workspaceDir, 'tmp'),
     });
     const labels = { legacyLabel: redactUri(legacy.uri), newLabel: redactUri(next.uri) };
+    // A pass that compared nothing proves nothing: say so where a scheduler's log will show it.
+    if (report.clients.length === 0) {
+      getLogger().warn({ run_id: report.run_id, date }, `no rows for ${date} on either side${options.client ? ` for client '${options.client}'` : ''}: nothing was compared (did both pipelines run for this day?)`);
+    }
     if (format === 'json') {
       const { differences, ...rest } = report;
       write(JSON.stringify(options.rows ? { ...rest, differences: differences ?? [] } : rest, null, 2) + '\n');

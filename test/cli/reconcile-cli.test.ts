@@ -231,6 +231,13 @@ describe('bosco reconcile on matching sources', () => {
     expect(report.clients.every((c) => c.status === 'pass' && c.rows.matched === 1)).toBe(true);
     expect(report.differences).toEqual([]);
   });
+
+  it('warns on stderr when neither side has a row for the day, so a scheduler sees it compared nothing', async () => {
+    const legacy = writeCsv(join(dir.path, 'other-day.csv'), [metricRow({ date: '2026-01-01' })]);
+    const { code, report, stderr } = await reconcileJson(dir.path, legacy, legacy, [], { BOSCO_LOG_LEVEL: 'warn' });
+    expect([code, report.status, report.clients]).toEqual([0, 'pass', []]);
+    expect(stderr).toMatch(new RegExp(`no rows for ${TEST_DATE} on either side: nothing was compared`));
+  });
 });
 
 describe('bosco reconcile keeps keys exactly as written', () => {
