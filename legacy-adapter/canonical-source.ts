@@ -136,7 +136,7 @@ export async function stageCanonicalSource(warehouse: Warehouse, request: Canoni
     await checkRows(warehouse, raw, compiled, inScope, staged.label, source);
     const relation = `bosco_${role}`;
     const select = CANONICAL_COLUMNS.map(({ name }) => `${e[name]} AS ${d.quoteIdent(name)}`).join(', ');
-    await warehouse.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT ${select} FROM ${raw} WHERE ${inScope}`);
+    await warehouse.run(d.createTempView(relation, `SELECT ${select} FROM ${raw} WHERE ${inScope}`));
     return { relation, label: staged.label };
   });
 }

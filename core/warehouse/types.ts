@@ -59,6 +59,12 @@ export interface SqlDialect {
   columnType(kind: ColumnType): string;
   /** A statement creating a relation that lives only as long as this connection/session. */
   createTempTable(name: string, select: string): string;
+  /**
+   * A statement making `select` readable as the session-scoped relation `name`, replacing a relation of that kind
+   * and name: a temp view where the engine has them (DuckDB: nothing is copied), else a temp table (BigQuery has no
+   * temp views). To replace a relation that may be of the other kind, `Warehouse.dropTemp` it first.
+   */
+  createTempView(name: string, select: string): string;
 }
 
 /** A column of a table the warehouse creates. */

@@ -15,7 +15,7 @@ export const warehouseSource: SourceReader = {
         hint: 'run `bosco demo` to create the demo tables, or name another source with --legacy/--new',
       });
     }
-    await warehouse.run(`CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${qualified}`);
+    await warehouse.run(warehouse.dialect.createTempView(relation, `SELECT * FROM ${qualified}`));
     return { columns, label: uri };
   },
 };

@@ -19,4 +19,6 @@ export const bigqueryDialect: SqlDialect = {
   anyValue: (expression) => `ANY_VALUE(${expression})`,
   columnType: (kind) => ({ text: 'STRING', date: 'DATE', integer: 'INT64', double: 'FLOAT64', timestamp: 'TIMESTAMP', json: 'JSON' })[kind],
   createTempTable: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
+  // A session has temp tables only; this one holds what the view would have read, queried once.
+  createTempView: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
 };

@@ -18,4 +18,5 @@ export const duckdbDialect: SqlDialect = {
   anyValue: (expression) => `any_value(${expression})`,
   columnType: (kind) => ({ text: 'VARCHAR', date: 'DATE', integer: 'BIGINT', double: 'DOUBLE', timestamp: 'TIMESTAMPTZ', json: 'JSON' })[kind],
   createTempTable: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
+  createTempView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${name} AS ${select}`,
 };

@@ -4,14 +4,20 @@
  * 127.0.0.1 (fake-bigquery.ts), authenticated by a fixed bearer token that never asks Google for anything; a
  * connection to anywhere but 127.0.0.1 is refused and fails the test. It checks the REST requests the adapter
  * sends (SQL text, typed positional parameters, the session, the partition replace as one MERGE, the transaction
- * statements, tables.insert with partitioning and clustering) and how it decodes BigQuery's row shapes, and runs
+ * statements, tables.insert with partitioning and clustering, a reconcile's warehouse sources staged as session temp
+ * tables since BigQuery has no temp views) and how it decodes BigQuery's row shapes, and runs
  * the shared port behaviour through the fake. It proves the request contract, not BigQuery's SQL semantics,
  * quotas or costs: the fake runs the statements on DuckDB.
  */
 import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BoscoError } from '../../../core/errors.js';
+import { CANONICAL_COLUMNS } from '../../../core/metric-row.js';
 import { BigQueryWarehouse } from '../../../core/warehouse/bigquery/bigquery-warehouse.js';
+import { stageCanonicalSource } from '../../../legacy-adapter/canonical-source.js';
+import { compareRelations } from '../../../reconcile/engine.js';
+import { buildToleranceTable, METRIC_ROW_COMPARISON } from '../../../reconcile/tolerance.js';
+import { canonicalRow } from '../../helpers/pipeline-factories.js';
 import { startFakeBigQuery, type FakeBigQuery, type RecordedRequest } from './fake-bigquery.js';
 import { guardLoopback } from './loopback-guard.js';
 import { ACME_META, METRICS_SPEC, METRICS_TABLE, metricRow, describeWarehouseBehaviour, type OpenedWarehouse } from './warehouse-behaviour.js';
@@ -274,6 +280,32 @@ describe('the BigQuery warehouse (REST request contract)', () => {
     expect((error as BoscoError).code).toBe('WAREHOUSE_FAILED');
     expect((error as BoscoError).message).toContain('running SELEC 1');
     expect((error as BoscoError).message).toMatch(/syntax error/i);
+  });
+
+  it('stages warehouse sources for a reconcile as session temp tables, never a TEMP VIEW, and compares them', async () => {
+    const columns = CANONICAL_COLUMNS.map(({ name, type }) => ({ name, type: ({ text: 'text', date: 'date', integer: 'integer', decimal: 'double' } as const)[type], required: false }));
+    await w.createTable('legacy_export.metric_rows', { columns });
+    await w.createTable('metric_rows', { columns });
+    const row = canonicalRow({ client_id: 'acme', date: '2026-11-22' });
+    await w.replacePartition('legacy_export.metric_rows', { client_id: 'acme' }, [{ ...row }, { ...row, client_id: 'acme', date: '2026-11-21' }]);
+    await w.replacePartition('metric_rows', { client_id: 'acme' }, [{ ...row, spend: row.spend! + 5 }]);
+    const before = statements().length;
+
+    const common = { date: '2026-11-22', scratchDir: '/nonexistent' };
+    const legacy = await stageCanonicalSource(w, { ...common, role: 'legacy', source: { uri: 'warehouse:legacy_export.metric_rows' } });
+    const next = await stageCanonicalSource(w, { ...common, role: 'new', source: { uri: 'warehouse:metric_rows' } });
+    const { clients } = await compareRelations(w, { legacy: legacy.relation, next: next.relation, spec: METRIC_ROW_COMPARISON, tolerances: buildToleranceTable(METRIC_ROW_COMPARISON.metrics) });
+
+    const sent = statementTexts().slice(before);
+    expect(sent.filter((sql) => /\bVIEW\b/i.test(sql))).toEqual([]);
+    expect(sent.filter((sql) => /^CREATE OR REPLACE TEMP TABLE/.test(sql)).map((sql) => sql.split(' ').slice(0, 7).join(' '))).toEqual([
+      'CREATE OR REPLACE TEMP TABLE bosco_raw_legacy AS',
+      'CREATE OR REPLACE TEMP TABLE bosco_legacy AS',
+      'CREATE OR REPLACE TEMP TABLE bosco_raw_new AS',
+      'CREATE OR REPLACE TEMP TABLE bosco_new AS',
+    ]);
+    expect(new Set(statements().slice(before).map((r) => JSON.stringify(r.body.connectionProperties))).size).toBe(1);
+    expect(clients).toMatchObject([{ client_id: 'acme', status: 'fail' }]);
   });
 
   it('sends the bearer token on every request and makes none beyond 127.0.0.1', async () => {

@@ -98,12 +98,25 @@ function literal(type: ParameterType, value: ParameterValue | undefined): string
   return `CAST(${text(String(value.value))} AS ${duckType(type)})`;
 }
 
+/** GoogleSQL spellings the reconcile's statements use, as DuckDB spells them (applied outside string literals too: test SQL has none). */
+const SPELLINGS: ReadonlyArray<[RegExp, string]> = [
+  [/FROM\s+UNNEST\(\?\)/gi, 'FROM (SELECT UNNEST(?, max_depth := 2))'],
+  [/\bSAFE_CAST\(/g, 'TRY_CAST('],
+  [/\bFLOAT64\b/g, 'DOUBLE'],
+  [/\bINT64\b/g, 'BIGINT'],
+  [/\b_SESSION\./g, ''],
+];
+
 /**
  * GoogleSQL as DuckDB SQL: backquoted names double-quoted, backslash escapes in strings undone, positional
- * parameters substituted, and UNNEST of an ARRAY<STRUCT> spread into columns as BigQuery does.
+ * parameters substituted, UNNEST of an ARRAY<STRUCT> spread into columns as BigQuery does, and the few other
+ * spellings in SPELLINGS. A temp view is refused, as BigQuery refuses it: a session has temp tables only.
  */
 function toDuckDb(sql: string, parameters: readonly QueryParameter[]): string {
-  const source = sql.replace(/FROM\s+UNNEST\(\?\)/gi, 'FROM (SELECT UNNEST(?, max_depth := 2))');
+  if (/\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+VIEW\b/i.test(sql)) {
+    throw new ApiError(400, 'Syntax error: TEMP VIEW is not supported; a session has TEMP TABLEs only', 'invalidQuery');
+  }
+  const source = SPELLINGS.reduce((text, [pattern, spelling]) => text.replace(pattern, spelling), sql);
   let out = '';
   let next = 0;
   for (let i = 0; i < source.length; i++) {
@@ -175,6 +188,9 @@ export async function startFakeBigQuery(options: { projectId: string; dataset: s
   async function openSession(): Promise<string> {
     const connection = await instance.connect();
     await connection.run(`USE "${dataset}"`);
+    // GoogleSQL functions the reconcile's duplicate check hashes keys with, as DuckDB functions of the same use.
+    await connection.run('CREATE TEMP MACRO farm_fingerprint(value) AS hash(value)');
+    await connection.run('CREATE TEMP MACRO to_json_string(value) AS CAST(to_json(value) AS VARCHAR)');
     const id = `session-${randomUUID()}`;
     sessions.set(id, connection);
     return id;
