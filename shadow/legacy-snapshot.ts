@@ -52,7 +52,7 @@ export async function snapshotLegacy(warehouse: Warehouse, source: ResolvedSourc
 
 /**
  * Puts a stored snapshot's rows in `LEGACY_SNAPSHOT_TABLE` for its client and day, where a reconcile reads them
- * (`warehouse:shadow.legacy_rows`, as any source). Fails when the snapshot is not stored: a reconcile never
+ * (`warehouse:shadow.legacy_rows`, as any source). Fails when the snapshot is not stored whole: a reconcile never
  * silently compares against other rows than the ones its run recorded.
  */
 export async function restoreLegacySnapshot(warehouse: Warehouse, snapshotId: string, clientId: string, date: string): Promise<number> {
@@ -65,5 +65,12 @@ export async function restoreLegacySnapshot(warehouse: Warehouse, snapshotId: st
     select: `SELECT ${columns} FROM ${LEGACY_SNAPSHOT_ROWS_TABLE} WHERE snapshot_id = ?`,
     params: [snapshotId],
   });
+  // A snapshot listed but whose rows are not all there (taken before rows were kept by id) must not pass as empty.
+  const [copied] = await warehouse.query(`SELECT count(*) AS n FROM ${LEGACY_SNAPSHOT_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE)`, [clientId, date]);
+  if (Number(copied?.n ?? 0) !== Number(stored.rows)) {
+    throw new BoscoError('SOURCE_NOT_FOUND', `legacy snapshot ${snapshotId} of ${clientId} on ${date} lists ${Number(stored.rows)} row(s) but ${Number(copied?.n ?? 0)} are stored`, {
+      hint: 'take a new snapshot: rerun the shadow day without --resume',
+    });
+  }
   return Number(stored.rows);
 }

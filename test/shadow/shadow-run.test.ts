@@ -228,5 +228,8 @@ describe('shadow run', () => {
     });
     expect(again.status).toBe('pass');
     await expect(restoreLegacySnapshot(warehouse, 'ls-nowhere', client.id, DATE)).rejects.toThrow(/is not stored/);
+    // A snapshot whose rows are gone is refused, never reconciled as an empty legacy side.
+    await warehouse.run(`DELETE FROM ${LEGACY_SNAPSHOT_ROWS_TABLE} WHERE snapshot_id = ?`, [after.legacy_snapshot_id]);
+    await expect(restoreLegacySnapshot(warehouse, after.legacy_snapshot_id, client.id, DATE)).rejects.toThrow(/but 0 are stored/);
   });
 });
