@@ -99,6 +99,13 @@ export async function serveKeysAddCommand(options: ServeKeysAddOptions): Promise
   const parsed = KeysAddSchema.safeParse({ client: options.client, admin: options.admin, actor: options.actor, id: options.id });
   if (!parsed.success) throw usage(parsed.error.issues[0]!, { client: 'bosco serve keys add --client acme-retail, or --admin for the cutover', actor: 'drop --actor, or add --admin', id: 'leave --id out for a random one' });
   const loaded = await loadConfig({ explicitPath: options.config });
+  const client = parsed.data.client;
+  if (client !== undefined && !loaded.config.clients.some((c) => c.id === client)) {
+    const known = loaded.config.clients.map((c) => c.id);
+    throw new BoscoError('UNKNOWN_CLIENT', `no client '${client}' in ${loaded.file ?? 'the config'}`, {
+      hint: known.length > 0 ? `give one of the configured clients: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}` : 'list the client under "clients" in the config first',
+    });
+  }
   const file = keysFilePath(loaded);
   const stored = readKeysFile(file);
   const existing = mergeKeys(loaded.config.serve.keys, stored, file);

@@ -12,17 +12,20 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * A BoscoError that carries its own HTTP status and public code, for answers the tool's error codes do not name
- * (401 and 403). Its BoscoError code is what the CLI would make of it.
+ * (401 and 403), and any headers the answer needs (a 401's `WWW-Authenticate`). Its BoscoError code is what the CLI
+ * would make of it.
  */
 export class ApiError extends BoscoError {
+  readonly headers: Readonly<Record<string, string>>;
   constructor(
     readonly status: number,
     readonly apiCode: string,
     code: ErrorCode,
     message: string,
-    options: { hint?: string; cause?: unknown } = {},
+    options: { hint?: string; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(code, message, options);
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -38,6 +41,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SOURCE_UNREACHABLE: 503,
   WORKSPACE_LOCKED: 503,
   SOURCE_NOT_FOUND: 503,
+  // The warehouse failed (a BigQuery 5xx, a query the engine could not run): retryable; its detail goes to the log only.
+  WAREHOUSE_FAILED: 503,
   CONFIG_INVALID: 500,
   CONFIG_UNREADABLE: 500,
   SOURCE_UNSUPPORTED: 500,
@@ -45,7 +50,6 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   SOURCE_MISSING_COLUMN: 500,
   FX_RATE_MISSING: 500,
   PLATFORM_FAILED: 500,
-  WAREHOUSE_FAILED: 500,
   BUS_FAILED: 500,
   ALERT_FAILED: 500,
   INTERNAL: 500,
@@ -74,7 +78,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
         log.error({ err: error, requestId: request.id, route: request.routeOptions.url }, 'request failed');
         return internal(reply);
       }
-      if (status === 503) log.warn({ code: error.code, message: error.message, requestId: request.id }, 'request refused: a dependency is unavailable');
+      if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      if (status === 503 && error.code === 'WAREHOUSE_FAILED' && !(error instanceof ApiError)) {
+        // The engine's own message may name tables and statements: it goes to the log, the caller gets a retry.
+        log.error({ err: error, requestId: request.id, route: request.routeOptions.url }, 'request refused: the warehouse failed');
+        return send(reply, 503, 'WAREHOUSE_FAILED', 'the warehouse failed while answering this request', `retry in ${RETRY_AFTER_SECONDS} s; if it persists, give the operator the x-request-id header of this answer`);
+      }
+      if (status === 503) log.warn({ err: error.cause ?? error, code: error.code, message: error.message, requestId: request.id }, 'request refused: a dependency is unavailable');
       return send(reply, status, error instanceof ApiError ? error.apiCode : error.code, error.message, error.hint);
     }
     const status = (error as FastifyError).statusCode;

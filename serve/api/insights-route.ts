@@ -8,6 +8,7 @@ import { modelTables } from '../../new-pipeline/models/series.js';
 import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 import { authorizeClient } from '../auth/api-key-authenticator.js';
 import type { ServeDeps } from '../types.js';
+import { requireConfiguredClient } from './known-client.js';
 import { annotate } from './tracing.js';
 
 const QuerySchema = z.object({ date: z.string().refine(isRealIsoDate, 'expected YYYY-MM-DD').optional() }).strict();
@@ -22,6 +23,7 @@ export function registerInsightsRoutes(app: FastifyInstance, deps: ServeDeps): v
     const { id } = request.params as { id: string };
     annotate(request, { 'bosco.client_id': id });
     authorizeClient(await deps.auth.caller(request), id);
+    requireConfiguredClient(deps, id);
     const parsed = QuerySchema.safeParse(request.query);
     if (!parsed.success) {
       throw new BoscoError('USAGE', `bad query: ${parsed.error.issues[0]!.path.join('.') || 'query'}: ${parsed.error.issues[0]!.message}`, { hint: 'use ?date=YYYY-MM-DD (default yesterday)' });

@@ -5,7 +5,8 @@ import { stageOf } from '../../flags/cutover.js';
 import { servingSide } from '../../flags/stages.js';
 import { authorizeClient } from '../auth/api-key-authenticator.js';
 import type { ServeDeps } from '../types.js';
-import { RETRY_AFTER_SECONDS } from './errors.js';
+import { ApiError, RETRY_AFTER_SECONDS } from './errors.js';
+import { requireConfiguredClient } from './known-client.js';
 import { parseMetricsRequest, queryMetrics, type MetricsRow, type ServingSide } from './metrics-query.js';
 import { annotate } from './tracing.js';
 
@@ -24,20 +25,26 @@ export interface MetricsResponse {
   rows: MetricsRow[];
 }
 
-/** The chosen side could not be read: say so, and never answer from the other side instead. */
+/**
+ * The chosen side could not be read or failed (a BigQuery 5xx is WAREHOUSE_FAILED): a 503 with Retry-After saying
+ * so, never an answer from the other side instead. The warehouse's own message stays in the log.
+ */
 function sideUnavailable(side: ServingSide, error: unknown): unknown {
-  if (!isBoscoError(error) || (error.code !== 'SOURCE_UNREACHABLE' && error.code !== 'WORKSPACE_LOCKED')) return error;
-  return new BoscoError('SOURCE_UNREACHABLE', `the ${side} side's warehouse cannot be reached`, {
-    hint: `retry in ${RETRY_AFTER_SECONDS} s; this client's numbers come only from the ${side} side, so none are given meanwhile`,
-    cause: error,
-  });
+  if (!isBoscoError(error)) return error;
+  const hint = `retry in ${RETRY_AFTER_SECONDS} s; this client's numbers come only from the ${side} side, so none are given meanwhile`;
+  if (error.code === 'SOURCE_UNREACHABLE' || error.code === 'WORKSPACE_LOCKED') {
+    return new BoscoError('SOURCE_UNREACHABLE', `the ${side} side's warehouse cannot be reached`, { hint, cause: error });
+  }
+  if (error.code === 'WAREHOUSE_FAILED') return new ApiError(503, 'WAREHOUSE_FAILED', 'WAREHOUSE_FAILED', `the ${side} side's warehouse failed`, { hint, cause: error });
+  return error;
 }
 
 /**
  * `GET /v1/clients/:id/metrics?from&to&platform&granularity`: the client's metrics from the side its stage says
  * (legacy for legacy and shadow, new for live and complete), read per request so a flag change applies without a
  * restart. The key is checked before anything about the client is looked at, so a client key asking for another
- * client gets the same 403 whether that client exists or not.
+ * client gets the same 403 whether that client exists or not; an admin key asking for a client the config does
+ * not list gets a 404 naming it.
  */
 export function registerMetricsRoutes(app: FastifyInstance, deps: ServeDeps): void {
   app.get('/v1/clients/:id/metrics', async (request, reply): Promise<MetricsResponse> => {
@@ -47,6 +54,7 @@ export function registerMetricsRoutes(app: FastifyInstance, deps: ServeDeps): vo
     annotate(request, { 'bosco.caller.kind': caller.kind, 'bosco.key_id': caller.keyId });
     authorizeClient(caller, id);
     const query = parseMetricsRequest(id, request.query);
+    requireConfiguredClient(deps, query.clientId);
 
     const { records, stale } = await deps.stages.list();
     const stage = stageOf(records, query.clientId);

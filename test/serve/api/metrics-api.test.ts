@@ -115,6 +115,15 @@ describe('metrics API over HTTP', () => {
       expect(viaHeader.status).toBe(200);
     });
 
+    it('answers an admin key asking for a client the config does not list with a 404 naming it, not empty rows', async () => {
+      const response = await api.get(`/v1/clients/no-such-client/metrics?${RANGE}`, { key: api.keys.admin });
+      expect(response.status).toBe(404);
+      expect(errorOf(response)).toMatchObject({ code: 'UNKNOWN_CLIENT', message: "no client 'no-such-client' is configured" });
+      expect(response.headers.get('x-bosco-served-by')).toBeNull();
+      const insights = await api.get('/v1/clients/no-such-client/insights', { key: api.keys.admin });
+      expect([insights.status, errorOf(insights).code]).toEqual([404, 'UNKNOWN_CLIENT']);
+    });
+
     it("lets an admin key read any client, and refuses a client key on the admin endpoints", async () => {
       const admin = await api.get(`/v1/clients/bravo/metrics?${RANGE}`, { key: api.keys.admin });
       expect(admin.status).toBe(200);
@@ -246,28 +255,47 @@ describe('metrics API with its dependencies instrumented', () => {
     expect(response.headers.get('x-bosco-served-by')).toBeNull();
   });
 
-  it("answers 503 with Retry-After and a hint when the chosen side's warehouse is unreachable, never the other side's numbers", async () => {
-    const state = { down: false };
-    const unreachable = (access: WarehouseAccess): WarehouseAccess => ({
-      use: (work) => (state.down ? Promise.reject(new BoscoError('SOURCE_UNREACHABLE', 'connection refused', { hint: 'test' })) : access.use(work)),
-      close: () => access.close(),
-    });
-    api = await startApi({ seed, wrapWarehouse: unreachable });
-    await api.setStage('acme', 'live');
-    state.down = true;
-    for (const [client, key, side] of [['acme', api.keys.acme, 'new'], ['bravo', api.keys.bravo, 'legacy']] as const) {
-      const response = await api.get(`/v1/clients/${client}/metrics?${RANGE}`, { key });
-      expect(response.status).toBe(503);
-      expect(response.headers.get('retry-after')).toBe('5');
-      expect(response.headers.get('x-bosco-served-by')).toBeNull();
-      const error = errorOf(response);
-      expect(error).toMatchObject({ code: 'SOURCE_UNREACHABLE', message: `the ${side} side's warehouse cannot be reached` });
-      expect(error.hint).toMatch(/^retry in 5 s/);
+  /** The real warehouse access, failing with `state.error` while one is set. */
+  const failingWarehouse = (state: { error?: BoscoError }) => (access: WarehouseAccess): WarehouseAccess => ({
+    use: (work) => (state.error ? Promise.reject(state.error) : access.use(work)),
+    close: () => access.close(),
+  });
+
+  /** acme (live, the new side) and bravo (legacy) are both refused with a 503 saying which side, and no numbers. */
+  async function expectEachSideRefused(fixture: ApiFixture, code: string, saying: (side: string) => string): Promise<void> {
+    for (const [client, key, side] of [['acme', fixture.keys.acme, 'new'], ['bravo', fixture.keys.bravo, 'legacy']] as const) {
+      const response = await fixture.get(`/v1/clients/${client}/metrics?${RANGE}`, { key });
+      expect([response.status, response.headers.get('retry-after'), response.headers.get('x-bosco-served-by')]).toEqual([503, '5', null]);
+      expect(errorOf(response)).toMatchObject({ code, message: saying(side), hint: expect.stringMatching(/^retry in 5 s/) });
+      expect(response.text).not.toContain('proj.ds');
     }
+  }
+
+  it("answers 503 with Retry-After and a hint when the chosen side's warehouse is unreachable, never the other side's numbers", async () => {
+    const state: { error?: BoscoError } = {};
+    api = await startApi({ seed, wrapWarehouse: failingWarehouse(state) });
+    await api.setStage('acme', 'live');
+    state.error = new BoscoError('SOURCE_UNREACHABLE', 'connection refused', { hint: 'test' });
+    await expectEachSideRefused(api, 'SOURCE_UNREACHABLE', (side) => `the ${side} side's warehouse cannot be reached`);
     const ready = await api.get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.checks).toEqual({ warehouse: 'unreachable', stages: 'ok' });
     expect((await api.get('/healthz')).status).toBe(200);
+  });
+
+  it("answers 503 with Retry-After when the chosen side's warehouse fails (a BigQuery 5xx), keeping the engine's message out of the answer", async () => {
+    const state: { error?: BoscoError } = {};
+    api = await startApi({ seed, wrapWarehouse: failingWarehouse(state) });
+    await api.setStage('acme', 'live');
+    state.error = new BoscoError('WAREHOUSE_FAILED', 'BigQuery failed while running SELECT … FROM `proj.ds.metric_rows`: 503 Service Unavailable', { hint: 'test' });
+    await expectEachSideRefused(api, 'WAREHOUSE_FAILED', (side) => `the ${side} side's warehouse failed`);
+    // Any other route the warehouse fails under is a 503 too, with the detail kept in the log.
+    const cutover = await api.get('/v1/cutover', { key: api.keys.admin });
+    expect([cutover.status, cutover.headers.get('retry-after'), errorOf(cutover).code]).toEqual([503, '5', 'WAREHOUSE_FAILED']);
+    expect(cutover.text).not.toContain('proj.ds');
+    state.error = undefined;
+    const recovered = await api.get(`/v1/clients/acme/metrics?${RANGE}&granularity=total`, { key: api.keys.acme });
+    expect([recovered.status, recovered.headers.get('x-bosco-served-by')]).toEqual([200, 'new']);
   });
 
   it('answers for a table as it is now after it was dropped and made again since the last request', async () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serveCommand, serveKeysAddCommand, serveKeysListCommand, serveKeysRevokeCommand } from '../../../cli/commands/serve.js';
 import { DuckDbWarehouse } from '../../../core/warehouse/duckdb/duckdb-warehouse.js';
 import { hashKey } from '../../../serve/auth/keys.js';
+import { runCli } from '../../helpers/cli.js';
 import { configError } from '../../helpers/config.js';
 import { legacyRow, writeLegacyRows } from '../helpers/api-fixture.js';
 
@@ -38,7 +39,7 @@ describe('bosco serve and bosco serve keys', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bosco-serve-cli-'));
     config = join(dir, 'bosco.config.json');
-    writeFileSync(config, JSON.stringify({ workspace: '.', serve: { port: 0 } }));
+    writeFileSync(config, JSON.stringify({ workspace: '.', serve: { port: 0 }, clients: [{ id: 'acme', accounts: [{ platform: 'google_ads', accountId: 'acme-ads' }] }] }));
     output = '';
     const warehouse = await DuckDbWarehouse.open({ path: join(dir, 'warehouse.duckdb') });
     try {
@@ -100,6 +101,15 @@ describe('bosco serve and bosco serve keys', () => {
     await expect(serveKeysRevokeCommand({ config, id: 'nope' })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(serveCommand({ config, port: 'abc', write })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('--port') });
     await expect(serveCommand({ config, port: 70000, write })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('refuses a key for a client the config does not list with one clear line and exit 2, storing nothing', async () => {
+    await expect(serveKeysAddCommand({ config, client: 'no-such-client', write })).rejects.toMatchObject({ code: 'UNKNOWN_CLIENT', exitCode: 2 });
+    const cli = await runCli(['--config', config, 'serve', 'keys', 'add', '--client', 'no-such-client'], { cwd: dir, timeoutMs: 30_000 });
+    expect(cli.code).toBe(2);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr.trim().split('\n').map((line) => line.trim())).toEqual([expect.stringContaining("no client 'no-such-client' in"), expect.stringMatching(/^hint: give one of the configured clients: acme$/)]);
+    expect(() => statSync(join(dir, 'serve', 'keys.json'))).toThrow();
   });
 
   it('rejects a config key that is both for a client and admin, or holds something other than a hash', () => {

@@ -95,6 +95,9 @@ export interface ApiFixtureOptions {
   seed?: (warehouse: Warehouse) => Promise<void>;
 }
 
+/** The clients the fixture's config lists; any other id is unknown to the server. */
+export const FIXTURE_CLIENTS = ['acme', 'bravo', 'carol'] as const;
+
 /** A server on 127.0.0.1 and a random port over an in-memory DuckDB warehouse and a stage file in a temp folder. */
 export async function startApi(options: ApiFixtureOptions = {}): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'bosco-serve-'));
@@ -108,7 +111,8 @@ export async function startApi(options: ApiFixtureOptions = {}): Promise<ApiFixt
     { id: 'bravo-key', hash: hashKey(keys.bravo), client: 'bravo' },
     { id: 'ops', hash: hashKey(keys.admin), admin: true, actor: 'ops@example.com' },
   ];
-  const loaded: LoadedConfig = { config: parseConfig({}, 'test'), file: undefined, workspaceDir: dir, warehousePath: join(dir, 'warehouse.duckdb') };
+  const clients = FIXTURE_CLIENTS.map((id) => ({ id, accounts: [{ platform: 'google_ads', accountId: `${id}-ads` }] }));
+  const loaded: LoadedConfig = { config: parseConfig({ clients }, 'test'), file: undefined, workspaceDir: dir, warehousePath: join(dir, 'warehouse.duckdb') };
   const stages = cachingStageView(store, { cacheMs: options.stageCacheMs ?? 0 });
   const access = sharedWarehouse(warehouse);
   const bus = openBus({ workspaceDir: dir });
