@@ -4,7 +4,7 @@ import { METRIC_COLUMNS } from '../../core/metric-row.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import { acceptancesFor, auditHistory, ensureAuditTables, type AuditAction, type AuditEntry } from '../../flags/audit.js';
 import { gateSettingsFor, stageOf } from '../../flags/cutover.js';
-import { decideGate, type GateCheck, type GateDecision } from '../../flags/gate.js';
+import { decideGate, finalCleanStreak, type CleanStreak, type GateCheck, type GateDecision } from '../../flags/gate.js';
 import { nextStage, rollbackStage } from '../../flags/stages.js';
 import { STAGES, type Stage, type StageRecord } from '../../flags/types.js';
 import { ensureHistoryTables } from '../../reconcile/history.js';
@@ -61,8 +61,13 @@ export interface ClientCutover {
   stage_since: string | null;
   /** Whole days since `stage_since`; null with it. */
   days_in_stage: number | null;
-  /** Consecutive days whose latest shadow reconcile passed, counted back from the newest reconciled day in the window. */
-  clean_streak: number;
+  /**
+   * The clean streak toward the next gate, counted exactly as the gate counts it (`finalCleanStreak`): consecutive
+   * clean final days back from the newest final day, at most the days the gate needs. Days younger than the
+   * restatement window are pending, neither clean nor failing. Null when the next move needs no streak (legacy to
+   * shadow), for a complete client, or one the config does not list.
+   */
+  clean_streak: StreakSummary | null;
   /** The gate to the next stage; null for a complete or unconfigured client. */
   gate: ClientGate | null;
   /** The client's latest shadow run's reconcile (newest day, then newest run); null when never reconciled. */
@@ -72,6 +77,19 @@ export interface ClientCutover {
   /** What the support view offers: a next stage to promote to, a stage to roll back to. */
   can_promote: boolean;
   can_rollback: boolean;
+}
+
+export interface StreakSummary {
+  /** Clean final days counted, at most `needed`. */
+  final_days: number;
+  /** Clean final days the gate needs (`flags.gates.<stage>.cleanDays`). */
+  needed: number;
+  /** The newest final day: the streak is counted back from it. */
+  through: string;
+  /** Days already reconciled but not final yet. */
+  pending_days: string[];
+  /** What ended the streak (`<date>: …`); null when it reached `needed`. */
+  broken: string | null;
 }
 
 export interface ClientGate {
@@ -131,6 +149,14 @@ export interface LastReconcileRow {
   rel_delta: number | null;
 }
 
+/** A client's gate as decided, and its clean streak as the gate counts it. */
+export interface DecidedGate {
+  to: Stage;
+  decision: GateDecision;
+  /** Absent when the move needs no clean days. */
+  streak?: { needed: number; counted: CleanStreak };
+}
+
 /** Everything a report is built from, already read. */
 export interface CutoverInputs {
   generatedAt: Date;
@@ -139,8 +165,8 @@ export interface CutoverInputs {
   stagesStale: boolean;
   stages: readonly StageRecord[];
   config: Pick<BoscoConfig, 'clients' | 'flags'>;
-  /** By client: the gate to its next stage, as decided. */
-  gates: ReadonlyMap<string, { to: Stage; decision: GateDecision }>;
+  /** By client: the gate to its next stage, as decided, with the streak it counted (none when the move needs none). */
+  gates: ReadonlyMap<string, DecidedGate>;
   days: readonly ClientDay[];
   lastReconciles: readonly LastReconcileRow[];
   slaDays: readonly SlaDay[];
@@ -170,15 +196,6 @@ export function phaseProgress(phases: NonNullable<BoscoConfig['flags']['phases']
   });
 }
 
-/** Consecutive passing days back from the newest reconciled one; a day without a reconcile ends the streak. */
-export function cleanStreak(days: readonly Pick<ClientDay, 'date' | 'status'>[]): number {
-  const byDate = new Map(days.map((day) => [day.date, day.status]));
-  const newest = [...byDate.keys()].sort().at(-1);
-  let streak = 0;
-  for (let date = newest; date !== undefined && byDate.get(date) === 'pass'; date = addDays(date, -1)) streak++;
-  return streak;
-}
-
 export function trendByDay(days: readonly ClientDay[]): TrendDay[] {
   const byDate = new Map<string, TrendDay>();
   for (const day of days) {
@@ -198,6 +215,10 @@ export function stageSince(audit: readonly AuditEntry[], clientId: string, stage
 }
 
 const DAY_MS = 86_400_000;
+
+function streakSummary(counted: CleanStreak, needed: number): StreakSummary {
+  return { final_days: counted.days.length, needed, through: counted.lastFinal, pending_days: counted.pendingDays, broken: counted.broken ?? null };
+}
 
 /** The audit log's timestamps as ISO text, whatever text the warehouse gave them in. */
 function isoTime(text: string): string {
@@ -233,7 +254,7 @@ export function buildCutoverReport(inputs: CutoverInputs): CutoverReport {
       configured: configured.has(id),
       stage_since: since === null ? null : isoTime(since),
       days_in_stage: Number.isNaN(sinceMs) ? null : Math.max(0, Math.floor((inputs.generatedAt.getTime() - sinceMs) / DAY_MS)),
-      clean_streak: cleanStreak(inputs.days.filter((day) => day.client_id === id)),
+      clean_streak: gate?.streak ? streakSummary(gate.streak.counted, gate.streak.needed) : null,
       gate: gate ? { to: gate.to, open: gate.decision.pass, blockers: gate.decision.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`), checks: gate.decision.checks } : null,
       last_reconcile: lastReconcileOf(inputs.lastReconciles.filter((row) => row.client_id === id)),
       sla: { met: rate?.met ?? 0, missed: rate?.missed ?? 0, pending: rate?.pending ?? 0, hit_rate: rate?.hit_rate ?? null },
@@ -260,8 +281,11 @@ export function buildCutoverReport(inputs: CutoverInputs): CutoverReport {
 
 const num = (value: unknown): number => Number(value ?? 0);
 
-/** The gate to the client's next stage, decided exactly as a promotion would be (same settings, evidence window and evidence). */
-async function gateFor(warehouse: Warehouse, client: ClientConfig, stage: Stage, config: Pick<BoscoConfig, 'flags'>, today: string, now: Date): Promise<{ to: Stage; decision: GateDecision } | undefined> {
+/**
+ * The gate to the client's next stage, decided exactly as a promotion would be (same settings, evidence window and
+ * evidence), and the clean streak counted by the gate's own rule from the same evidence.
+ */
+async function gateFor(warehouse: Warehouse, client: ClientConfig, stage: Stage, config: Pick<BoscoConfig, 'flags'>, today: string, now: Date): Promise<DecidedGate | undefined> {
   const to = nextStage(stage);
   if (!to) return undefined;
   const settings = gateSettingsFor(config.flags, client, to);
@@ -269,7 +293,10 @@ async function gateFor(warehouse: Warehouse, client: ClientConfig, stage: Stage,
   const lookback = settings.cleanDays + settings.restatementDays + 30;
   const gathered = await shadowEvidence(() => now).gather(warehouse, client.id, addDays(today, -lookback), today);
   const acceptances = await acceptancesFor(warehouse, client.id);
-  return { to, decision: decideGate({ clientId: client.id, from: stage, to, today, ...gathered, acceptances, settings }) };
+  const decision = decideGate({ clientId: client.id, from: stage, to, today, ...gathered, acceptances, settings });
+  if (to === 'shadow' || settings.cleanDays === 0) return { to, decision };
+  const counted = finalCleanStreak({ today, days: gathered.days, acceptances, restatementDays: settings.restatementDays, cleanDays: settings.cleanDays });
+  return { to, decision, streak: { needed: settings.cleanDays, counted } };
 }
 
 /**
@@ -335,7 +362,7 @@ export async function gatherCutoverReport(
     status: slaStatus(new Date(String(row.deadline)), row.completed_at === null ? null : new Date(String(row.completed_at)), now),
   }));
 
-  const gates = new Map<string, { to: Stage; decision: GateDecision }>();
+  const gates = new Map<string, DecidedGate>();
   for (const client of config.clients) {
     const gate = await gateFor(warehouse, client, stageOf(stages, client.id), config, today, now);
     if (gate) gates.set(client.id, gate);

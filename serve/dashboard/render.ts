@@ -264,6 +264,17 @@ function gateCell(client: ClientCutover): string {
   return `<span class="closed">Closed</span> to ${esc(client.gate.to)}<ul class="why">${client.gate.blockers.map((b) => `<li>${esc(b)}</li>`).join('')}</ul>`;
 }
 
+/** The gate's own count: clean final days of those needed, and the days still pending (neither clean nor failing). */
+function streakCell(client: ClientCutover): string {
+  const streak = client.clean_streak;
+  if (!streak) return '<span class="muted" title="the next move needs no clean days">—</span>';
+  const pending = streak.pending_days.length
+    ? `<br><span class="muted" data-pending title="${esc(`not final yet: ${streak.pending_days.join(', ')}`)}">${streak.pending_days.length} pending</span>`
+    : '';
+  const title = streak.broken ? `counted back from ${streak.through}; broken at ${streak.broken}` : `counted back from ${streak.through}`;
+  return `<span title="${esc(title)}">${streak.final_days} of ${plural(streak.needed, 'final day')}</span>${pending}`;
+}
+
 function reconcileCell(client: ClientCutover): string {
   const last = client.last_reconcile;
   if (!last) return '<span class="muted">never compared</span>';
@@ -290,11 +301,11 @@ function clientsSection(report: CutoverReport, options: RenderOptions): string {
   const rows = report.clients.map((c) => {
     const sla = c.sla.hit_rate === null ? '<span class="muted">—</span>' : `${percent(c.sla.hit_rate)} <span class="muted">(${c.sla.met}/${c.sla.met + c.sla.missed})</span>`;
     const days = c.days_in_stage === null ? '<span class="muted" title="no stage change recorded">—</span>' : String(c.days_in_stage);
-    return `<tr data-client="${esc(c.client_id)}"><td><b>${esc(c.client_id)}</b></td><td data-field="stage"><span class="badge ${c.stage}">${c.stage}</span></td><td data-field="days-in-stage">${days}</td><td data-field="clean-streak">${plural(c.clean_streak, 'day')}</td><td data-field="gate">${gateCell(c)}</td><td data-field="last-reconcile">${reconcileCell(c)}</td><td data-field="sla">${sla}</td>${options.support ? actionsCell(c) : ''}</tr>`;
+    return `<tr data-client="${esc(c.client_id)}"><td><b>${esc(c.client_id)}</b></td><td data-field="stage"><span class="badge ${c.stage}">${c.stage}</span></td><td data-field="days-in-stage">${days}</td><td data-field="clean-streak">${streakCell(c)}</td><td data-field="gate">${gateCell(c)}</td><td data-field="last-reconcile">${reconcileCell(c)}</td><td data-field="sla">${sla}</td>${options.support ? actionsCell(c) : ''}</tr>`;
   });
   const head = ['Client', 'Stage', 'Days in stage', 'Clean streak', 'Promotion gate', 'Last comparison', 'SLA hit rate'].map((h) => `<th>${h}</th>`).join('') + (options.support ? '<th data-support hidden>Support</th>' : '');
   return `<section id="clients"><h2>Clients</h2><table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
-<p class="muted">Clean streak: days in a row whose latest comparison matched. SLA: days the new pipeline's data was ready by 08:00 in the client's time zone, ${report.window.from} to ${report.window.to}.</p></section>`;
+<p class="muted">Clean streak: final days in a row whose latest comparison matched (or whose differences are accepted), as the promotion gate counts them; days younger than the platforms' restatement window are pending, neither clean nor failing. SLA: days the new pipeline's data was ready by 08:00 in the client's time zone, ${report.window.from} to ${report.window.to}.</p></section>`;
 }
 
 function timelineSection(report: CutoverReport): string {

@@ -6,7 +6,7 @@ import { sharedWarehouse } from '../../../core/warehouse/access.js';
 import type { Warehouse } from '../../../core/warehouse/index.js';
 import { promote, setStage, type CutoverContext } from '../../../flags/cutover.js';
 import { LocalStageStore } from '../../../flags/local/local-stage-store.js';
-import { buildCutoverReport, cleanStreak, gatherCutoverReport, phaseProgress, TIMELINE_LIMIT, trendByDay, type CutoverReport } from '../../../serve/dashboard/cutover-report.js';
+import { buildCutoverReport, gatherCutoverReport, phaseProgress, TIMELINE_LIMIT, trendByDay, type CutoverReport } from '../../../serve/dashboard/cutover-report.js';
 import { shadowEvidence } from '../../../shadow/gate-evidence.js';
 import { makeTempDir } from '../../helpers/cli.js';
 import { memoryWarehouse } from '../../helpers/warehouse.js';
@@ -36,11 +36,13 @@ describe('the cutover report, from what was read', () => {
     expect([moved.stage_since, moved.days_in_stage]).toEqual([null, null]);
   });
 
-  it('counts the clean streak back from the newest reconciled day; a failing or missing day ends it', () => {
-    const days = ['2026-11-18', '2026-11-20', '2026-11-21', '2026-11-22'].map((date) => clientDay({ date }));
-    expect(cleanStreak(days)).toBe(3);
-    expect(cleanStreak([...days, clientDay({ date: '2026-11-23', status: 'fail' })])).toBe(0);
-    expect(cleanStreak([])).toBe(0);
+  it('reports the clean streak the gate counted, and none for a move that needs no streak', () => {
+    const counted = { lastFinal: '2026-11-15', days: [], notes: [], broken: '2026-11-15: not reconciled', pendingDays: ['2026-11-16', '2026-11-17'] };
+    const gates = new Map([['acme', { to: 'live' as const, decision: closedGate(), streak: { needed: 7, counted } }]]);
+    expect(buildCutoverReport(cutoverInputs({ gates })).clients[0]!.clean_streak).toEqual({
+      final_days: 0, needed: 7, through: '2026-11-15', pending_days: ['2026-11-16', '2026-11-17'], broken: '2026-11-15: not reconciled',
+    });
+    expect(buildCutoverReport(cutoverInputs()).clients[0]!.clean_streak).toBeNull();
   });
 
   it('sums each day across clients: compared, clean and mismatched rows', () => {
@@ -112,7 +114,7 @@ describe('gathering the cutover report from a workspace', () => {
       clients: loaded.config.clients, settings: loaded.config.flags, actor: 'ops', today: TODAY,
     };
     for (const id of ['acme', 'bravo', 'carol']) await setStage(context, id, 'shadow', { reason: 'start the dual run' });
-    await setStage(context, 'carol', 'live', { reason: 'pilot' });
+    await setStage(context, 'carol', 'live', { reason: 'pilot', force: true });
     for (const date of ['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22']) {
       await seedShadowDay(warehouse, { clientId: 'acme', date });
       await seedShadowDay(warehouse, { clientId: 'bravo', date, failing: date === '2026-11-21' ? ['spend', 'revenue'] : [], slaMet: date !== '2026-11-19' });
@@ -143,7 +145,16 @@ describe('gathering the cutover report from a workspace', () => {
   it("reads each client's stage, streak, latest reconcile and SLA", () => {
     const client = (id: string) => report.clients.find((c) => c.client_id === id)!;
     expect(report.stage_counts).toEqual({ legacy: 1, shadow: 2, live: 1, complete: 0 });
-    expect([client('acme').clean_streak, client('bravo').clean_streak, client('carol').clean_streak]).toEqual([4, 0, 0]);
+    // Final days only (shopify restates 1 day: 11-22 is pending on 11-23), counted as the gate counts them.
+    expect(client('acme').clean_streak).toEqual({ final_days: 2, needed: 2, through: '2026-11-21', pending_days: ['2026-11-22'], broken: null });
+    expect(client('bravo').clean_streak).toMatchObject({ final_days: 0, needed: 2, pending_days: ['2026-11-22'], broken: expect.stringMatching(/^2026-11-21: spend, revenue failed/) });
+    expect(client('carol').clean_streak).toMatchObject({ final_days: 3, needed: 14, broken: '2026-11-18: not reconciled' });
+    expect(client('dave').clean_streak).toBeNull();
+    for (const c of report.clients.filter((c) => c.clean_streak)) {
+      const check = c.gate!.checks.find((k) => k.name === 'clean-streak')!;
+      expect(check.pass, c.client_id).toBe(c.clean_streak!.final_days >= c.clean_streak!.needed);
+      expect(check.detail, c.client_id).toContain(`${c.clean_streak!.final_days === c.clean_streak!.needed ? c.clean_streak!.needed : `${c.clean_streak!.final_days} of ${c.clean_streak!.needed}`} consecutive final days`);
+    }
     expect(client('bravo').last_reconcile!.metrics.filter((m) => m.status === 'fail').map((m) => m.metric)).toEqual(['clicks']);
     expect(client('carol').last_reconcile!.rows.duplicate_keys).toBe(4);
     expect(client('bravo').sla).toEqual({ met: 3, missed: 1, pending: 0, hit_rate: 0.75 });

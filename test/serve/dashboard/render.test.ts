@@ -8,7 +8,7 @@ const config = cutoverInputs().config;
 const report = buildCutoverReport(cutoverInputs({
   stages: [{ clientId: 'acme', stage: 'shadow', version: 'v1' }, { clientId: 'bravo', stage: 'live', version: 'v1' }, { clientId: 'carol', stage: 'complete', version: 'v1' }],
   config: { ...config, clients: ['acme', 'bravo', 'carol'].map((id) => ({ id, currency: 'USD', accounts: [] })), flags: { ...config.flags, phases: [{ name: 'pilot', clients: ['bravo', 'carol'], target: 'live' }] } },
-  gates: new Map([['acme', { to: 'live', decision: closedGate() }], ['bravo', { to: 'complete', decision: { pass: true, pendingDays: [], checks: [] } }]]),
+  gates: new Map([['acme', { to: 'live', decision: closedGate(), streak: { needed: 7, counted: { lastFinal: '2026-11-15', days: [], notes: [], broken: '2026-11-15: spend failed (run rc-1)', pendingDays: ['2026-11-21', '2026-11-22'] } } }], ['bravo', { to: 'complete', decision: { pass: true, pendingDays: [], checks: [] } }]]),
   days: [clientDay({ date: '2026-11-19' }), clientDay({ date: '2026-11-21', status: 'fail', mismatched_rows: 12 }), clientDay({ date: '2026-11-22' })],
   lastReconciles: [lastReconcileRow({ metric: 'revenue', metric_status: 'fail', status: 'fail', rel_delta: 0.0532 })],
   audit: [auditEntry({ client_id: 'bravo', to_stage: 'live', from_stage: 'shadow', reason: 'pilot <script>alert(1)</script> & "go"' })],
@@ -45,6 +45,13 @@ describe('the dashboard page', () => {
     expect(row).toMatch(/Closed<\/span> to live<ul class="why"><li>clean-streak: 0 of 7 consecutive final days clean/);
     expect(row).toContain('revenue ✗ +5.32%');
     expect(between(page, '<tr data-client="carol">', '</tr>')).toContain('final stage');
+  });
+
+  it("shows the gate's clean streak: final days of those needed, and the days still pending", () => {
+    const streak = between(between(page, '<tr data-client="acme">', '</tr>'), '<td data-field="clean-streak">', '</td>');
+    expect(streak).toContain('>0 of 7 final days</span>');
+    expect(streak).toContain('title="not final yet: 2026-11-21, 2026-11-22">2 pending</span>');
+    expect(between(between(page, '<tr data-client="carol">', '</tr>'), '<td data-field="clean-streak">', '</td>')).toContain('—');
   });
 
   it('draws the trend as lines that break where a day was not compared, with the numbers in a table', () => {
