@@ -7,12 +7,18 @@ import type { StageRecord, StageStore } from '../flags/types.js';
 /** Who a request is: an agency client reading its own numbers, or an admin running the cutover. */
 export type Caller = { kind: 'client'; clientId: string; keyId: string } | { kind: 'admin'; actor: string; keyId: string };
 
-/** Checks API keys (hashed at rest). Throws a 401/403-mapped BoscoError; never says whether a client exists. */
+/**
+ * Checks API keys (hashed at rest), sent as `Authorization: Bearer <key>`, `x-api-key: <key>` or as the password of
+ * HTTP Basic auth. Throws a 401/403-mapped BoscoError; never says whether a client exists.
+ */
 export interface Authenticator {
   /** The caller behind the request's key; rejects a missing or unknown key. */
   caller(request: FastifyRequest): Promise<Caller>;
-  /** The admin behind the request's key; rejects any other caller. */
-  requireAdmin(request: FastifyRequest): Promise<Extract<Caller, { kind: 'admin' }>>;
+  /**
+   * The admin behind the request's key; rejects any other caller. With `basicRealm`, a 401 carries
+   * `WWW-Authenticate: Basic realm="<basicRealm>"`, so a browser asks for the key. Default: no challenge.
+   */
+  requireAdmin(request: FastifyRequest, options?: { basicRealm?: string }): Promise<Extract<Caller, { kind: 'admin' }>>;
 }
 
 /** Stages as the serving path reads them: the store's, or the last ones it saw while the store is down. */

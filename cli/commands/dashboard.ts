@@ -46,7 +46,7 @@ export async function dashboardCommand(options: DashboardOptions): Promise<numbe
   const today = resolveReportDate('today', loaded.config.reportingTimeZone, now);
   const warehouse = await openWarehouse(loaded).catch((error: unknown) => {
     if (isBoscoError(error) && error.code === 'WORKSPACE_LOCKED') {
-      throw new BoscoError('WORKSPACE_LOCKED', error.message, { hint: 'if `bosco serve` holds the workspace, save its page instead (GET /dashboard), or stop it and run again', cause: error });
+      throw new BoscoError('WORKSPACE_LOCKED', error.message, { hint: 'if `bosco serve` holds the workspace, save its page instead (GET /dashboard, signed in with an admin key), or stop it and run again', cause: error });
     }
     throw error;
   });

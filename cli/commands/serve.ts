@@ -48,6 +48,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
       write(
         `bosco serve listening on ${url} (workspace ${loaded.workspaceDir})\n` +
           `  GET /v1/clients/:id/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD[&platform=…][&granularity=day|total]   GET /healthz   GET /readyz\n` +
+          `  GET /dashboard and GET /v1/cutover with an admin key (a browser asks for it: any user name, the key as the password)\n` +
           (keys.length === 0
             ? `  No API keys yet: every /v1 request answers 401. Add one with: bosco serve keys add --client <id>\n`
             : `  ${keys.length} API key${keys.length === 1 ? '' : 's'} (${keys.length - admins} client, ${admins} admin); keys added with bosco serve keys add apply without a restart\n`) +

@@ -22,18 +22,33 @@ function entryOf(key: ServeKey): KeyEntry {
   return { digest, caller };
 }
 
-const unauthorized = () =>
-  new ApiError(401, 'UNAUTHORIZED', 'CREDENTIALS_MISSING', 'missing or unknown API key', { hint: 'send the key as "authorization: Bearer <key>" or "x-api-key: <key>"; bosco serve keys add makes one' });
+const unauthorized = (basicRealm?: string) =>
+  new ApiError(401, 'UNAUTHORIZED', 'CREDENTIALS_MISSING', 'missing or unknown API key', {
+    hint: basicRealm
+      ? 'give an admin key as the password of HTTP Basic auth (any user name), or send it as "authorization: Bearer <key>"; bosco serve keys add --admin makes one'
+      : 'send the key as "authorization: Bearer <key>" or "x-api-key: <key>"; bosco serve keys add makes one',
+    // Asks a browser for the key: its sign-in prompt, whose password is the key.
+    headers: basicRealm ? { 'www-authenticate': `Basic realm="${basicRealm}", charset="UTF-8"` } : {},
+  });
 
 /** The one 403 for a client key used on another client, whether that client exists or not: nothing in it depends on the id asked for. */
 const notYourClient = () => new ApiError(403, 'FORBIDDEN', 'CREDENTIALS_MISSING', 'this key may read only its own client', { hint: 'use the key issued for that client, or an admin key' });
 
-/** The key a request carries: the bearer token, else `x-api-key`; undefined when there is none. */
+/**
+ * The key a request carries: the bearer token, or the password of HTTP Basic auth (the user name is ignored: a
+ * browser asks for both), else `x-api-key`; undefined when there is none.
+ */
 function presentedKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
-    const match = /^Bearer +(\S+) *$/i.exec(authorization);
-    return match?.[1];
+    const bearer = /^Bearer +(\S+) *$/i.exec(authorization);
+    if (bearer) return bearer[1];
+    const basic = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(authorization);
+    if (!basic) return undefined;
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    return password.length > 0 ? password : undefined;
   }
   const header = request.headers['x-api-key'];
   return typeof header === 'string' && header.length > 0 ? header : undefined;
@@ -61,16 +76,16 @@ export function apiKeyAuthenticator(keys: () => Promise<readonly ServeKey[]> | r
     if (cached?.source !== source) cached = { source, entries: source.map(entryOf) };
     return cached.entries;
   };
-  const caller = async (request: FastifyRequest): Promise<Caller> => {
+  const identify = async (request: FastifyRequest, basicRealm?: string): Promise<Caller> => {
     const key = presentedKey(request);
     const found = key === undefined ? undefined : match(await entries(), key);
-    if (!found) throw unauthorized();
+    if (!found) throw unauthorized(basicRealm);
     return found;
   };
   return {
-    caller,
-    async requireAdmin(request) {
-      const found = await caller(request);
+    caller: (request) => identify(request),
+    async requireAdmin(request, options = {}) {
+      const found = await identify(request, options.basicRealm);
       if (found.kind !== 'admin') throw new ApiError(403, 'FORBIDDEN', 'CREDENTIALS_MISSING', 'this needs an admin key', { hint: 'bosco serve keys add --admin makes one' });
       return found;
     },

@@ -4,12 +4,12 @@ import { STAGES, type Stage } from '../../flags/types.js';
 import type { ClientCutover, CutoverReport, PhaseProgress, TrendDay } from './cutover-report.js';
 
 export interface RenderOptions {
-  /** Include the support view: sign-in with an admin key, then promote and rollback per client. Needs the server. */
-  support: boolean;
+  /**
+   * The support view, for the admin the server authenticated (the page is served only to an admin key): promote
+   * and rollback per client. `false` for the static file, which has no controls and no script.
+   */
+  support: false | { actor: string };
 }
-
-/** Where the support view keeps the admin key: this tab only, gone when it closes, never in a URL or a cookie. */
-const KEY_SLOT = 'bosco.adminKey';
 
 const STAGE_TEXT: Record<Stage, { color: string; meaning: string }> = {
   legacy: { color: '#8a96a3', meaning: 'served by the legacy system' },
@@ -58,7 +58,6 @@ ol.timeline{list-style:none;margin:0;padding:0}
 ol.timeline li{padding:6px 0;border-bottom:1px solid #e3e6ea}
 ol.timeline time{color:#5b6573;font-size:13px;margin-right:8px}
 details summary{cursor:pointer;color:#2f6fdf;margin-top:8px}
-#support form{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
 input{font:inherit;padding:5px 8px;border:1px solid #b8c0ca;border-radius:5px}
 button{font:inherit;padding:5px 12px;border-radius:5px;border:1px solid #1d2430;background:#1d2430;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1d2430}
@@ -70,41 +69,14 @@ form.act div{display:flex;gap:4px;flex-wrap:wrap}
 .message.ok{background:#e8f3ec;color:#1f6b3f}.message.error{background:#fbe9e7;color:#9b1c13}
 `;
 
-// Runs only in the served page. The key goes to the API in the Authorization header, so it is never in a URL,
-// a cookie or the server's logs; after a change the page is reloaded, so the server renders the new state.
+// Runs only in the served page. The page is served only to an admin key given through HTTP Basic auth (or a
+// header); the browser sends the same credentials with these same-origin calls, so the script never sees the key.
+// After a change the page is reloaded, so the server renders the new state.
 const SCRIPT = `(() => {
-  const KEY = ${JSON.stringify(KEY_SLOT)}, FLASH = 'bosco.flash';
-  const $ = (selector) => document.querySelector(selector);
-  const login = $('#login'), message = $('#support-message');
+  const FLASH = 'bosco.flash';
+  const message = document.querySelector('#support-message');
   const show = (text, kind) => { message.textContent = text; message.className = 'message ' + kind; message.hidden = false; };
-  const call = (method, path, body) => fetch(path, {
-    method, credentials: 'omit', cache: 'no-store',
-    headers: Object.assign({ authorization: 'Bearer ' + sessionStorage.getItem(KEY) }, body ? { 'content-type': 'application/json' } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
   const describe = (body, status) => body && body.error ? body.error.message + (body.error.hint ? '\\n' + body.error.hint : '') : 'the server answered ' + status;
-  async function whoami() {
-    const response = await call('GET', '/v1/cutover/whoami');
-    if (response.ok) return (await response.json()).actor;
-    sessionStorage.removeItem(KEY);
-    return undefined;
-  }
-  function signedIn(actor) {
-    for (const element of document.querySelectorAll('[data-support]')) element.hidden = false;
-    login.hidden = true;
-    $('#signed-in-as').textContent = actor;
-  }
-  login.hidden = false;
-  login.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const key = login.elements.key.value.trim();
-    login.reset();
-    if (!key) return;
-    sessionStorage.setItem(KEY, key);
-    const actor = await whoami();
-    if (actor) signedIn(actor); else show('That key is not an admin key.', 'error');
-  });
-  $('#sign-out').addEventListener('click', () => { sessionStorage.removeItem(KEY); location.reload(); });
   for (const form of document.querySelectorAll('form.act')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -114,7 +86,11 @@ const SCRIPT = `(() => {
       if (!reason) { show('Give a reason: it goes in the audit log.', 'error'); form.elements.reason.focus(); return; }
       for (const button of form.querySelectorAll('button')) button.disabled = true;
       try {
-        const response = await call('POST', '/v1/clients/' + encodeURIComponent(form.dataset.client) + '/' + action, { reason, expected_stage: form.dataset.stage });
+        const response = await fetch('/v1/clients/' + encodeURIComponent(form.dataset.client) + '/' + action, {
+          method: 'POST', credentials: 'same-origin', cache: 'no-store',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ reason, expected_stage: form.dataset.stage }),
+        });
         const body = await response.json().catch(() => undefined);
         if (response.ok) {
           const o = body.outcome;
@@ -131,7 +107,6 @@ const SCRIPT = `(() => {
   }
   const flash = sessionStorage.getItem(FLASH);
   if (flash) { sessionStorage.removeItem(FLASH); show(flash, 'ok'); }
-  if (sessionStorage.getItem(KEY)) whoami().then((actor) => { if (actor) signedIn(actor); });
 })();`;
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -289,12 +264,12 @@ function reconcileCell(client: ClientCutover): string {
 }
 
 function actionsCell(client: ClientCutover): string {
-  if (!client.can_promote && !client.can_rollback) return '<td data-support hidden><span class="muted">no action</span></td>';
+  if (!client.can_promote && !client.can_rollback) return '<td data-support><span class="muted">no action</span></td>';
   const buttons = [
     client.can_promote && client.gate ? `<button type="submit" name="action" value="promote"${client.gate.open ? '' : ' title="the gate is closed: the promotion will be refused"'}>Promote to ${esc(client.gate.to)}</button>` : '',
     client.can_rollback ? `<button type="submit" name="action" value="rollback" class="rollback">Roll back to ${esc(rollbackStage(client.stage))}</button>` : '',
   ];
-  return `<td data-support hidden><form class="act" data-client="${esc(client.client_id)}" data-stage="${esc(client.stage)}" method="post" action="#"><input name="reason" required maxlength="500" placeholder="Reason (required, goes in the audit log)" aria-label="Reason for ${esc(client.client_id)}"><div>${buttons.join('')}</div></form></td>`;
+  return `<td data-support><form class="act" data-client="${esc(client.client_id)}" data-stage="${esc(client.stage)}" method="post" action="#"><input name="reason" required maxlength="500" placeholder="Reason (required, goes in the audit log)" aria-label="Reason for ${esc(client.client_id)}"><div>${buttons.join('')}</div></form></td>`;
 }
 
 function clientsSection(report: CutoverReport, options: RenderOptions): string {
@@ -303,7 +278,7 @@ function clientsSection(report: CutoverReport, options: RenderOptions): string {
     const days = c.days_in_stage === null ? '<span class="muted" title="no stage change recorded">—</span>' : String(c.days_in_stage);
     return `<tr data-client="${esc(c.client_id)}"><td><b>${esc(c.client_id)}</b></td><td data-field="stage"><span class="badge ${c.stage}">${c.stage}</span></td><td data-field="days-in-stage">${days}</td><td data-field="clean-streak">${streakCell(c)}</td><td data-field="gate">${gateCell(c)}</td><td data-field="last-reconcile">${reconcileCell(c)}</td><td data-field="sla">${sla}</td>${options.support ? actionsCell(c) : ''}</tr>`;
   });
-  const head = ['Client', 'Stage', 'Days in stage', 'Clean streak', 'Promotion gate', 'Last comparison', 'SLA hit rate'].map((h) => `<th>${h}</th>`).join('') + (options.support ? '<th data-support hidden>Support</th>' : '');
+  const head = ['Client', 'Stage', 'Days in stage', 'Clean streak', 'Promotion gate', 'Last comparison', 'SLA hit rate'].map((h) => `<th>${h}</th>`).join('') + (options.support ? '<th data-support>Support</th>' : '');
   return `<section id="clients"><h2>Clients</h2><table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
 <p class="muted">Clean streak: final days in a row whose latest comparison matched (or whose differences are accepted), as the promotion gate counts them; days younger than the platforms' restatement window are pending, neither clean nor failing. SLA: days the new pipeline's data was ready by 08:00 in the client's time zone, ${report.window.from} to ${report.window.to}.</p></section>`;
 }
@@ -318,11 +293,12 @@ function timelineSection(report: CutoverReport): string {
   return `<section id="timeline"><h2>Flag changes</h2><ol class="timeline">${items.join('')}</ol>${more}</section>`;
 }
 
-const SUPPORT_SECTION = `<section id="support"><h2>Support</h2>
-<noscript><p class="muted">Promote and rollback need JavaScript.</p></noscript>
-<form id="login" method="post" action="#" hidden><label>Admin key <input name="key" type="password" autocomplete="off" required></label><button type="submit">Sign in</button></form>
-<div data-support hidden><p>Signed in as <b id="signed-in-as"></b>. Each client's row offers promote (the promotion gate applies) and rollback; every change needs a reason and is recorded in the audit log under your name. <button type="button" id="sign-out" class="secondary">Sign out</button></p></div>
+function supportSection(actor: string): string {
+  return `<section id="support"><h2>Support</h2>
+<p>Signed in as <b id="signed-in-as">${esc(actor)}</b> with an admin key (the browser keeps it until it is closed). Each client's row offers promote (the promotion gate applies) and rollback; every change needs a reason and is recorded in the audit log under this name.</p>
+<noscript><p class="muted">Promote and rollback need JavaScript; everything else on this page reads without it.</p></noscript>
 <div id="support-message" class="message" role="status" hidden></div></section>`;
+}
 
 /** The cutover dashboard as one self-contained HTML page: inline style, inline SVG charts, no external URL. Pure. */
 export function renderDashboardHtml(report: CutoverReport, options: RenderOptions): string {
@@ -356,7 +332,7 @@ export function renderDashboardHtml(report: CutoverReport, options: RenderOption
 <section id="summary"><h2>Where the clients are</h2><p class="headline">${headline}</p><div class="tiles">${tiles}</div>${stageBar(counts)}</section>
 ${phasesSection(report)}
 ${trendSection(report)}
-${options.support ? SUPPORT_SECTION : ''}
+${options.support ? supportSection(options.support.actor) : ''}
 ${clientsSection(report, options)}
 ${timelineSection(report)}
 </main>

@@ -41,36 +41,48 @@ function cutoverContext(deps: ServeDeps, actor: string): CutoverContext {
   return { store: deps.stageStore, warehouse: deps.warehouse, bus: deps.bus, evidence: shadowEvidence(deps.now), clients: config.clients, settings: config.flags, actor, today: todayOf(deps), onLive: publishShadowHistory };
 }
 
+/** The protection space a browser is asked to sign in to: the key is the password, the user name is ignored. */
+export const DASHBOARD_REALM = 'bosco cutover';
+
 /**
- * The cutover dashboard's routes. Reading (`GET /dashboard`, `GET /v1/cutover`) needs no key: it is the leadership
- * view, and shows stages and comparison results, not clients' numbers. Changing a stage needs an admin key, whose
- * actor the audit log records; the flags module applies the gate exactly as `bosco flags promote` does.
+ * The cutover dashboard's routes. Every one needs an admin key (every client's stage and comparison results are
+ * in the report): sent as a header, or, so leadership can open the page in a browser with no script, as the
+ * password of HTTP Basic auth, which a 401 asks for (`WWW-Authenticate: Basic realm="bosco cutover"`). The page's
+ * promote and rollback calls carry the same credentials; the actor of the key is what the audit log records, and
+ * the flags module applies the gate exactly as `bosco flags promote` does.
  */
 export async function registerDashboardRoutes(app: FastifyInstance, deps: ServeDeps): Promise<void> {
-  app.get('/v1/cutover', async (_request, reply) => {
+  const requireAdmin = (request: FastifyRequest) => deps.auth.requireAdmin(request, { basicRealm: DASHBOARD_REALM });
+
+  app.get('/v1/cutover', async (request, reply) => {
+    await requireAdmin(request);
     reply.header('cache-control', 'no-store');
     return currentReport(deps);
   });
 
-  app.get('/dashboard', async (_request, reply) => {
-    const html = renderDashboardHtml(await currentReport(deps), { support: true });
+  app.get('/dashboard', async (request, reply) => {
+    const admin = await requireAdmin(request);
+    const support = { actor: admin.actor };
+    const html = renderDashboardHtml(await currentReport(deps), { support });
     return reply
       .type('text/html; charset=utf-8')
-      .header('content-security-policy', `${dashboardCsp({ support: true })}; frame-ancestors 'none'`)
+      .header('content-security-policy', `${dashboardCsp({ support })}; frame-ancestors 'none'`)
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
       .send(html);
   });
 
-  // The support view signs in by asking who its key belongs to; a non-admin key gets the authenticator's 401/403.
+  // Who an admin key acts as, for scripts; a non-admin key gets the authenticator's 401/403.
   app.get('/v1/cutover/whoami', async (request) => {
-    const admin = await deps.auth.requireAdmin(request);
+    const admin = await requireAdmin(request);
     return { actor: admin.actor, key_id: admin.keyId };
   });
 
   const change = (action: 'promote' | 'rollback') => async (request: FastifyRequest, reply: FastifyReply) => {
     // Authenticated before anything is read from the request, so a caller without an admin key learns nothing.
-    const admin = await deps.auth.requireAdmin(request);
+    // A browser sends its Basic credentials with any request to this origin, but only a same-origin script can send
+    // the JSON body required here (another site's form cannot, and its script cannot without a CORS preflight).
+    const admin = await requireAdmin(request);
     const { id } = parse(ClientParams, request.params, 'path');
     const { reason, expected_stage: expectStage } = parse(ChangeBody, request.body ?? {}, 'body');
     const context = cutoverContext(deps, admin.actor);

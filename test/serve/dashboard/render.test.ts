@@ -82,22 +82,25 @@ describe('the dashboard page', () => {
 });
 
 describe('the support view', () => {
-  const page = renderDashboardHtml(report, { support: true });
+  const page = renderDashboardHtml(report, { support: { actor: 'ops <alice>' } });
 
-  it('adds a hidden sign-in and a reason-required form per client that can move', () => {
-    expect(page).toMatch(/<form id="login" method="post" action="#" hidden><label>Admin key <input name="key" type="password"/);
+  it('names the signed-in admin and offers a reason-required form per client that can move, with no key entry', () => {
+    expect(page).toContain('Signed in as <b id="signed-in-as">ops &lt;alice&gt;</b>');
+    expect(page).not.toMatch(/type="password"|sessionStorage\.setItem\('bosco\.adminKey'/);
     const acme = between(page, '<tr data-client="acme">', '</tr>');
-    expect(acme).toMatch(/<td data-support hidden><form class="act" data-client="acme"[^>]*><input name="reason" required/);
+    expect(acme).toMatch(/<td data-support><form class="act" data-client="acme"[^>]*><input name="reason" required/);
     expect(acme).toContain('>Promote to live</button>');
     expect(acme).toContain('>Roll back to legacy</button>');
     expect(between(page, '<tr data-client="carol">', '</tr>')).toContain('no action');
   });
 
   it('runs only its own script and style, allowed by hash', () => {
-    const csp = dashboardCsp({ support: true });
+    const csp = dashboardCsp({ support: { actor: 'ops' } });
     expect(csp).toContain(`style-src ${sha256(between(page, '<style>', '</style>'))}`);
     expect(csp).toContain(`script-src ${sha256(between(page, '<script>', '</script>'))}`);
     expect(csp).toContain("form-action 'none'");
-    expect(between(page, '<script>', '</script>')).toContain("authorization: 'Bearer '");
+    // The browser's own credentials go with the calls: the script never handles the key.
+    expect(between(page, '<script>', '</script>')).toContain("credentials: 'same-origin'");
+    expect(between(page, '<script>', '</script>')).not.toContain('authorization');
   });
 });

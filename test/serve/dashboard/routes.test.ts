@@ -23,7 +23,7 @@ async function seedWorkspace(loaded: LoadedConfig): Promise<void> {
   try {
     const context = { store, warehouse: sharedWarehouse(warehouse), bus, evidence: shadowEvidence(() => NOW), clients: loaded.config.clients, settings: loaded.config.flags, actor: 'setup', today: TODAY };
     for (const id of ['acme', 'bravo', 'carol']) await setStage(context, id, 'shadow', { reason: 'start the dual run' });
-    await setStage(context, 'carol', 'live', { reason: 'pilot' });
+    await setStage(context, 'carol', 'live', { reason: 'pilot', force: true });
     for (const date of ['2026-11-20', '2026-11-21', '2026-11-22']) {
       for (const clientId of ['acme', 'carol']) await seedShadowDay(warehouse, { clientId, date });
       await seedShadowDay(warehouse, { clientId: 'bravo', date, failing: date === '2026-11-21' ? ['spend'] : [] });
@@ -42,13 +42,15 @@ describe('the dashboard routes over HTTP', () => {
   let app: FastifyInstance;
   let base: string;
 
-  const call = (method: string, path: string, options: { key?: string; body?: unknown } = {}) =>
+  const call = (method: string, path: string, options: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
     fetch(`${base}${path}`, {
       method,
-      headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
-  const cutover = async () => (await (await call('GET', '/v1/cutover')).json()) as CutoverReport;
+  /** HTTP Basic auth as a browser sends it: any user name, the key as the password. */
+  const basic = (key: string, user = 'jane') => ({ authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` });
+  const cutover = async () => (await (await call('GET', '/v1/cutover', { key: ADMIN_KEY })).json()) as CutoverReport;
   const client = (report: CutoverReport, id: string) => report.clients.find((c) => c.client_id === id)!;
 
   beforeAll(async () => {
@@ -75,15 +77,53 @@ describe('the dashboard routes over HTTP', () => {
     expect(await cutover()).toEqual(JSON.parse(JSON.stringify(direct)));
   });
 
+  it('refuses GET /v1/cutover and GET /dashboard without an admin key, asking a browser for one', async () => {
+    for (const path of ['/v1/cutover', '/dashboard']) {
+      for (const headers of [{}, basic('bosco_sk_wrong'), basic(''), { authorization: 'Basic not-base64!' }]) {
+        const response = await call('GET', path, { headers });
+        expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Basic realm="bosco cutover", charset="UTF-8"');
+        const body = await response.text();
+        expect(JSON.parse(body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+        expect(body).not.toContain('acme');
+      }
+      for (const response of [await call('GET', path, { key: CLIENT_KEY }), await call('GET', path, { headers: basic(CLIENT_KEY) })]) {
+        expect(response.status).toBe(403);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+      }
+    }
+  });
+
+  it('accepts the admin key as the password of HTTP Basic auth, whatever the user name, or as a header', async () => {
+    for (const headers of [basic(ADMIN_KEY), basic(ADMIN_KEY, ''), { 'x-api-key': ADMIN_KEY }]) {
+      expect((await call('GET', '/v1/cutover', { headers })).status).toBe(200);
+    }
+    const page = await call('GET', '/dashboard', { headers: basic(ADMIN_KEY, 'leadership') });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Signed in as <b id="signed-in-as">ops-alice</b>');
+  });
+
+  it('does not let another site use a browser’s Basic credentials to change a stage: only a JSON body is accepted', async () => {
+    const before = (await cutover()).timeline_total;
+    for (const [type, body] of [['text/plain', '{"reason":"csrf"}'], ['application/x-www-form-urlencoded', 'reason=csrf']] as const) {
+      const response = await fetch(`${base}/v1/clients/acme/rollback`, { method: 'POST', headers: { ...basic(ADMIN_KEY), 'content-type': type }, body });
+      expect(response.status, type).toBeGreaterThanOrEqual(400);
+      expect(response.status, type).toBeLessThan(500);
+    }
+    const after = await cutover();
+    expect([client(after, 'acme').stage, after.timeline_total]).toEqual(['shadow', before]);
+  });
+
   it('GET /dashboard serves the page with a policy that loads nothing from elsewhere and cannot be framed', async () => {
-    const response = await call('GET', '/dashboard');
+    const response = await call('GET', '/dashboard', { key: ADMIN_KEY });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(response.headers.get('content-security-policy')).toMatch(/^default-src 'none'; .*frame-ancestors 'none'$/);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const html = await response.text();
     expect(html).toContain('data-stage-count="shadow"><span class="n">2</span>');
-    expect(html).toContain('<form id="login"');
+    expect(html).toContain('<form class="act" data-client="acme"');
+    expect(html).not.toContain('<form id="login"');
   });
 
   it('tells an admin key who it acts as, and nobody else', async () => {
