@@ -250,7 +250,9 @@ export async function runServeBench(): Promise<{ table: string; json: unknown }>
     }
     const config = join(dir, 'bosco.config.json');
     const serveKeys = [...keys].map(([client, key], i) => ({ id: `k${i}`, hash: hashKey(key), client }));
-    writeFileSync(config, JSON.stringify({ workspace: '.', serve: { port: 0, keys: serveKeys } }));
+    // The server answers only for configured clients (404 for any other).
+    const clients = [...keys.keys()].map((id) => ({ id, accounts: [{ platform: 'google_ads', accountId: `${id}-ads` }] }));
+    writeFileSync(config, JSON.stringify({ workspace: '.', clients, serve: { port: 0, keys: serveKeys } }));
 
     const server = await startServer(config);
     const samples = { new: { direct: [] as Sample[], http1: [] as Sample[], httpN: [] as Sample[] }, legacy: { direct: [] as Sample[], http1: [] as Sample[], httpN: [] as Sample[] } };
