@@ -60,7 +60,7 @@ async function checkRows(warehouse: Warehouse, raw: string, compiled: CompiledMa
   const known = PLATFORMS.map((p) => d.quoteLiteral(p)).join(', ');
   const parseChecks = compiled.checks.map((check, i) => {
     const bad = `${check.expected === 'date' ? 'true' : inScope} AND ${check.raw} IS NOT NULL AND ${check.parsed} IS NULL`;
-    return `${d.countIf(bad)} AS check_${i}, min(${check.raw}) FILTER (WHERE ${bad}) AS sample_${i}`;
+    return `${d.countIf(bad)} AS check_${i}, ${d.minIf(check.raw, bad)} AS sample_${i}`;
   });
   const probes = [
     `SELECT count(*) AS bad_date FROM ${raw} WHERE ${e.date} IS NULL`,

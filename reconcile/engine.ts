@@ -56,7 +56,7 @@ export async function compareRelations(warehouse: Warehouse, request: CompareReq
   const duplicates = !mayRepeat
     ? undefined
     : await inSpan('bosco.reconcile.duplicates', {}, async () => {
-        await warehouse.run(d.createTempTable('bosco_dup_candidates', `${plan.duplicateHashes(legacy)} UNION ${plan.duplicateHashes(next)}`));
+        await warehouse.run(d.createTempTable('bosco_dup_candidates', `${plan.duplicateHashes(legacy)} UNION DISTINCT ${plan.duplicateHashes(next)}`));
         const [candidates] = await warehouse.query('SELECT count(*) AS n FROM bosco_dup_candidates');
         if (count(candidates?.n) === 0) return undefined;
         await warehouse.run(d.createTempTable('bosco_duplicates', plan.duplicateKeys(legacy, next, 'bosco_dup_candidates')));

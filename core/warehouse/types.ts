@@ -43,6 +43,8 @@ export interface SqlDialect {
   dateLiteral(isoDate: string): string;
   /** Number of rows in the group where `condition` holds. */
   countIf(condition: string): string;
+  /** The least `expression` among the rows of the group where `condition` holds (DuckDB a FILTER, BigQuery an IF). */
+  minIf(expression: string, condition: string): string;
   /** A 64-bit hash of the given expressions taken together. */
   hashOf(expressions: readonly string[]): string;
   /** `expression` as a double, NULL where it is not a number. */

@@ -7,6 +7,8 @@ export const bigqueryDialect: SqlDialect = {
   quoteLiteral: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`,
   dateLiteral: (isoDate) => `DATE '${isoDate.replaceAll("'", '')}'`,
   countIf: (condition) => `COUNTIF(${condition})`,
+  // GoogleSQL has no aggregate FILTER clause; MIN ignores the NULLs the IF leaves.
+  minIf: (expression, condition) => `MIN(IF(${condition}, ${expression}, NULL))`,
   hashOf: (expressions) => `FARM_FINGERPRINT(TO_JSON_STRING([${expressions.map((e) => `CAST(${e} AS STRING)`).join(', ')}]))`,
   tryDouble: (expression) => `SAFE_CAST(${expression} AS FLOAT64)`,
   tryDate: (expression) => `SAFE_CAST(${expression} AS DATE)`,

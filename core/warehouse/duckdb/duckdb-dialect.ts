@@ -6,6 +6,7 @@ export const duckdbDialect: SqlDialect = {
   quoteLiteral: (value) => `'${value.replaceAll("'", "''")}'`,
   dateLiteral: (isoDate) => `DATE '${isoDate.replaceAll("'", "''")}'`,
   countIf: (condition) => `count(*) FILTER (WHERE ${condition})`,
+  minIf: (expression, condition) => `min(${expression}) FILTER (WHERE ${condition})`,
   hashOf: (expressions) => `hash(${expressions.join(', ')})`,
   tryDouble: (expression) => `TRY_CAST(${expression} AS DOUBLE)`,
   tryDate: (expression) => `TRY_CAST(${expression} AS DATE)`,

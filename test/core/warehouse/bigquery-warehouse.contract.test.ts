@@ -5,8 +5,9 @@
  * connection to anywhere but 127.0.0.1 is refused and fails the test. It checks the REST requests the adapter
  * sends (SQL text, typed positional parameters, the session, the partition replace as one MERGE, the transaction
  * statements, tables.insert with partitioning and clustering, a reconcile's warehouse sources staged as session temp
- * tables since BigQuery has no temp views) and how it decodes BigQuery's row shapes, and runs
- * the shared port behaviour through the fake. It proves the request contract, not BigQuery's SQL semantics,
+ * tables since BigQuery has no temp views, a whole reconcile recorded in the history) and how it decodes BigQuery's
+ * row shapes, and runs the shared port behaviour through the fake, which refuses the DuckDB-only spellings BigQuery
+ * refuses (`$1` placeholders, TIMESTAMPTZ, VARCHAR, aggregate FILTER, bare UNION, …). It proves the request contract, not BigQuery's SQL semantics,
  * quotas or costs: the fake runs the statements on DuckDB.
  */
 import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
@@ -16,6 +17,7 @@ import { CANONICAL_COLUMNS } from '../../../core/metric-row.js';
 import { BigQueryWarehouse } from '../../../core/warehouse/bigquery/bigquery-warehouse.js';
 import { stageCanonicalSource } from '../../../legacy-adapter/canonical-source.js';
 import { compareRelations } from '../../../reconcile/engine.js';
+import { reconcile } from '../../../reconcile/reconcile.js';
 import { buildToleranceTable, METRIC_ROW_COMPARISON } from '../../../reconcile/tolerance.js';
 import { canonicalRow } from '../../helpers/pipeline-factories.js';
 import { startFakeBigQuery, type FakeBigQuery, type RecordedRequest } from './fake-bigquery.js';
@@ -306,6 +308,103 @@ describe('the BigQuery warehouse (REST request contract)', () => {
     ]);
     expect(new Set(statements().slice(before).map((r) => JSON.stringify(r.body.connectionProperties))).size).toBe(1);
     expect(clients).toMatchObject([{ client_id: 'acme', status: 'fail' }]);
+  });
+
+  it('refuses the DuckDB spellings BigQuery refuses: $n placeholders, TIMESTAMPTZ, FILTER, bare UNION', async () => {
+    const refused = [
+      ['SELECT $1 AS n', [1]],
+      ["SELECT CAST('2026-11-22T06:00:00Z' AS TIMESTAMPTZ) AS t", []],
+      ['SELECT CAST(1 AS VARCHAR) AS t', []],
+      ['SELECT min(x) FILTER (WHERE x > 0) AS m FROM (SELECT 1 AS x) t', []],
+      ['SELECT 1 AS x UNION SELECT 2', []],
+    ] as const;
+    for (const [sql, params] of refused) {
+      const error = await w.query(sql, params).catch((e: unknown) => e as BoscoError);
+      expect(error, sql).toBeInstanceOf(BoscoError);
+      expect((error as BoscoError).code).toBe('WAREHOUSE_FAILED');
+    }
+    // Inside a string literal or a quoted name they are only text.
+    expect(await w.query("SELECT 'costs $1 :: TIMESTAMPTZ' AS `union`")).toEqual([{ union: 'costs $1 :: TIMESTAMPTZ' }]);
+    expect(await w.query('SELECT 1 AS x UNION DISTINCT SELECT 1')).toEqual([{ x: 1 }]);
+  });
+
+  it('runs a whole reconcile of two warehouse sources and records it in the history, in GoogleSQL only', async () => {
+    // The legacy export holds every column as text (its metrics are parsed and checked); the new table is typed.
+    const typed = CANONICAL_COLUMNS.map(({ name, type }) => ({ name, type: ({ text: 'text', date: 'date', integer: 'integer', decimal: 'double' } as const)[type] }));
+    await w.createTable('legacy_export.metric_rows', { columns: CANONICAL_COLUMNS.map(({ name }) => ({ name, type: name === 'date' ? ('date' as const) : ('text' as const) })) });
+    await w.createTable('metric_rows', { columns: typed, partitionBy: 'date', clusterBy: ['client_id'] });
+    const day = '2026-11-22';
+    const row = (overrides: Parameters<typeof canonicalRow>[0]) => canonicalRow({ date: day, ...overrides });
+    const asText = (r: ReturnType<typeof canonicalRow>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'date' || v === null ? v : String(v)]));
+    const legacyRows = [
+      row({ client_id: 'acme', campaign_id: 'a1' }),
+      row({ client_id: 'acme', campaign_id: 'a2', spend: 7.5 }),
+      row({ client_id: 'birch', campaign_id: 'b1', spend: 10 }),
+      row({ client_id: 'birch', campaign_id: 'b2' }),
+      row({ client_id: 'birch', campaign_id: 'b1', date: '2026-11-21' }),
+    ];
+    const newRows = [
+      row({ client_id: 'acme', campaign_id: 'a1' }),
+      row({ client_id: 'acme', campaign_id: 'a2', spend: 7.5 }),
+      row({ client_id: 'birch', campaign_id: 'b1', spend: 10.5 }),
+      row({ client_id: 'birch', campaign_id: 'b3' }),
+      row({ client_id: 'birch', campaign_id: 'b3' }),
+    ];
+    await w.replacePartition('legacy_export.metric_rows', { date: day }, legacyRows.filter((r) => r.date === day).map(asText));
+    await w.replacePartition('legacy_export.metric_rows', { date: '2026-11-21' }, legacyRows.filter((r) => r.date !== day).map(asText));
+    await w.replacePartition('metric_rows', { date: day }, newRows.map((r) => ({ ...r })));
+    const before = fake.requests.length;
+
+    const report = await reconcile(w, {
+      date: day,
+      legacy: { uri: 'warehouse:legacy_export.metric_rows' },
+      next: { uri: 'warehouse:metric_rows' },
+      tolerances: buildToleranceTable(METRIC_ROW_COMPARISON.metrics),
+      differencesLimit: 100,
+      scratchDir: '/nonexistent',
+    });
+
+    expect(report.status).toBe('fail');
+    expect(report.clients.map((c) => [c.client_id, c.status, c.rows])).toEqual([
+      ['acme', 'pass', { legacy: 2, new: 2, matched: 2, missing_in_new: 0, missing_in_legacy: 0, duplicate_keys: 0 }],
+      ['birch', 'fail', { legacy: 2, new: 3, matched: 1, missing_in_new: 1, missing_in_legacy: 0, duplicate_keys: 1 }],
+    ]);
+    expect(report.clients[1]!.metrics.find((m) => m.metric === 'spend')).toMatchObject({ legacy_total: 22.34, new_total: 35.18, rows_mismatched: 1, status: 'fail' });
+    expect(report.differences!.map((d) => [d.client_id, d.campaign_id, d.kind, d.metric, d.legacy, d.new])).toEqual([
+      ['birch', 'b3', 'duplicate_key', null, 0, 2],
+      ['birch', 'b2', 'missing_in_new', null, null, null],
+      ['birch', 'b1', 'value_mismatch', 'spend', 10, 10.5],
+    ]);
+
+    const during = fake.requests.slice(before);
+    // Every request succeeded, and none carried DuckDB's spellings (the fake refuses them, as BigQuery does).
+    expect(during.filter((r) => r.response?.status !== 200).map((r) => r.response?.body)).toEqual([]);
+    const sent = during.filter((r) => r.path === `/projects/${PROJECT}/queries`).map((r) => r.body.query as string);
+    expect(sent.filter((sql) => /\$\d|TIMESTAMPTZ|VARCHAR|FILTER\s*\(|TEMP VIEW/i.test(sql))).toEqual([]);
+    expect(sent.some((sql) => sql.includes('UNION DISTINCT'))).toBe(true);
+    // The history tables are made by tables.insert, partitioned by the reconciled day.
+    const created = during.filter((r) => r.method === 'POST' && r.path.endsWith('/tables')).map((r) => [r.body.tableReference.tableId, r.body.timePartitioning]);
+    expect(created).toEqual([
+      ['reconcile_runs', { type: 'DAY', field: 'date' }],
+      ['reconcile_results', { type: 'DAY', field: 'date' }],
+    ]);
+    // The run and its results are written in one transaction.
+    const writes = sent.filter((sql) => /^(BEGIN|COMMIT|ROLLBACK|MERGE)/.test(sql)).map((sql) => sql.split(/\s/).slice(0, 3).join(' '));
+    expect(writes).toEqual(['BEGIN TRANSACTION', 'MERGE INTO `reconcile_runs`', 'MERGE INTO `reconcile_results`', 'COMMIT TRANSACTION']);
+
+    const runs = await w.query('SELECT run_id, CAST(date AS STRING) AS date, status, legacy_source, new_source, clients_total, clients_failed, started_at, finished_at, JSON_VALUE(report, \'$.status\') AS report_status FROM reconcile_runs');
+    expect(runs).toEqual([
+      {
+        run_id: report.run_id, date: day, status: 'fail', legacy_source: 'warehouse:legacy_export.metric_rows', new_source: 'warehouse:metric_rows',
+        clients_total: 2, clients_failed: 1, started_at: expect.stringMatching(/^2\d{3}-.*Z$/), finished_at: expect.stringMatching(/^2\d{3}-.*Z$/), report_status: 'fail',
+      },
+    ]);
+    const results = await w.query('SELECT client_id, metric, metric_status, rows_mismatched FROM reconcile_results WHERE run_id = ? ORDER BY client_id, metric', [report.run_id]);
+    expect(results).toHaveLength(2 * METRIC_ROW_COMPARISON.metrics.length);
+    expect(results.filter((r) => r.metric === 'spend')).toEqual([
+      { client_id: 'acme', metric: 'spend', metric_status: 'pass', rows_mismatched: 0 },
+      { client_id: 'birch', metric: 'spend', metric_status: 'fail', rows_mismatched: 1 },
+    ]);
   });
 
   it('sends the bearer token on every request and makes none beyond 127.0.0.1', async () => {

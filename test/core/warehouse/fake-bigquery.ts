@@ -105,16 +105,42 @@ const SPELLINGS: ReadonlyArray<[RegExp, string]> = [
   [/\bFLOAT64\b/g, 'DOUBLE'],
   [/\bINT64\b/g, 'BIGINT'],
   [/\b_SESSION\./g, ''],
+  // GoogleSQL's JSON_VALUE answers a scalar as STRING; DuckDB's json_value answers JSON (a string still quoted).
+  [/\bJSON_VALUE\(/gi, 'json_extract_string('],
 ];
+
+/**
+ * DuckDB spellings that DuckDB would run but BigQuery refuses, each with the kind of error BigQuery gives. The fake
+ * runs statements on DuckDB, so without these it would accept SQL that fails on BigQuery. Matched outside string
+ * literals and quoted names.
+ */
+const REFUSED: ReadonlyArray<[RegExp, string]> = [
+  [/\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+VIEW\b/i, 'Syntax error: TEMP VIEW is not supported; a session has TEMP TABLEs only'],
+  [/\$\d+/, 'Syntax error: Illegal input character "$"; positional parameters are written ?, named ones @name'],
+  [/\bTIMESTAMPTZ\b/i, 'Type not found: TIMESTAMPTZ'],
+  [/\bVARCHAR\b/i, 'Type not found: VARCHAR'],
+  [/\bTRY_CAST\s*\(/i, 'Function not found: TRY_CAST; did you mean SAFE_CAST?'],
+  [/::/, 'Syntax error: Unexpected ":"'],
+  [/\bFILTER\s*\(\s*WHERE\b/i, 'Syntax error: Expected ")" but got keyword FILTER; aggregate FILTER clauses are not supported'],
+  [/\bUNION\b(?!\s+(ALL|DISTINCT)\b)/i, 'Syntax error: Expected keyword ALL or keyword DISTINCT but got UNION'],
+  [/\bfrom_json\s*\(/i, 'Function not found: from_json'],
+];
+
+/** `sql` with the contents of string literals and backquoted names blanked, for REFUSED to look at. */
+function codeOnly(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, (quoted) => quoted[0]!.repeat(2));
+}
 
 /**
  * GoogleSQL as DuckDB SQL: backquoted names double-quoted, backslash escapes in strings undone, positional
  * parameters substituted, UNNEST of an ARRAY<STRUCT> spread into columns as BigQuery does, and the few other
- * spellings in SPELLINGS. A temp view is refused, as BigQuery refuses it: a session has temp tables only.
+ * spellings in SPELLINGS. What BigQuery refuses (REFUSED: a temp view, `$1` placeholders, DuckDB type names, …)
+ * is refused here too.
  */
 function toDuckDb(sql: string, parameters: readonly QueryParameter[]): string {
-  if (/\bCREATE\s+(OR\s+REPLACE\s+)?TEMP(ORARY)?\s+VIEW\b/i.test(sql)) {
-    throw new ApiError(400, 'Syntax error: TEMP VIEW is not supported; a session has TEMP TABLEs only', 'invalidQuery');
+  const code = codeOnly(sql);
+  for (const [pattern, message] of REFUSED) {
+    if (pattern.test(code)) throw new ApiError(400, message, 'invalidQuery');
   }
   const source = SPELLINGS.reduce((text, [pattern, spelling]) => text.replace(pattern, spelling), sql);
   let out = '';
