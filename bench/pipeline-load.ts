@@ -17,6 +17,12 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = join(BENCH_DIR, '.data');
 const DATE = '2026-11-20';
 const RUNS = 3;
+/**
+ * The V8 heap cap the steps run under, as a deployment sets it (NODE_OPTIONS). The steps hold one partition at a
+ * time, so their live heap is small; uncapped, V8 lets old garbage pile up toward a quarter of the machine's memory
+ * before collecting it, and peak RSS would measure that laziness instead of what the step keeps.
+ */
+export const PIPELINE_HEAP_MB = 256;
 
 /**
  * The day the issue sizes the pipeline for: 1 TB of raw API payloads (JSON as the platforms send it) a month, so
@@ -105,7 +111,7 @@ async function transformAndLoad(day: Day): Promise<LoadRun> {
   rmSync(join(day.dir, 'ws', 'staged'), { recursive: true, force: true });
   const rssFile = join(DATA_DIR, `rss-load-${process.pid}.txt`);
   const step = async (args: string[]) => {
-    const run = await runChild('cli-child.ts', args, { cwd: day.dir, rssFile });
+    const run = await runChild('cli-child.ts', args, { cwd: day.dir, rssFile, env: { NODE_OPTIONS: `--max-old-space-size=${PIPELINE_HEAP_MB}` } });
     if (run.exitCode !== 0) throw new Error(`bosco ${args.join(' ')} exited ${run.exitCode}\n${run.stderr.slice(-2000)}\n${run.stdout.slice(0, 2000)}`);
     return run;
   };
@@ -179,7 +185,7 @@ export async function runLoadBench(sizes = (process.env.BENCH_LOAD_CLIENTS ?? '5
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
   const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const table = [
-    `new pipeline transform + load: median of ${RUNS} runs, each step a fresh bosco process, into an empty DuckDB warehouse`,
+    `new pipeline transform + load: median of ${RUNS} runs, each step a fresh bosco process, into an empty DuckDB warehouse, V8 heap capped at ${PIPELINE_HEAP_MB} MB`,
     format(header),
     ...lines.map(format),
     `rows ×${(large.rows / small.rows).toFixed(1)} → peak RSS ×${(large.peakRssMb / small.peakRssMb).toFixed(2)} (memory must not grow with the day's size)`,
