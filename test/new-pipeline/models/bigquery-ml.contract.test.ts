@@ -2,7 +2,8 @@
  * CONTRACT test of the BigQuery ML statements. BigQuery cannot be reached from here, and no emulator runs BigQuery
  * ML, so this checks the statements the models module sends (SQL text and positional parameters) against what
  * BigQuery's CREATE MODEL (ARIMA_PLUS) and ML.FORECAST documentation asks for, and that the rows it writes are the
- * predictions table's columns. It proves the request, not BigQuery ML's forecasts.
+ * predictions table's columns. It proves the request, not BigQuery ML's forecasts. The statements are also run, through
+ * the loopback fake's BigQuery ML stand-in, in bigquery-ml.fake.contract.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { ARIMA_PLUS, arimaPlusPlan, type ArimaPlusOptions } from '../../../new-pipeline/models/bigquery-ml.js';
