@@ -107,7 +107,7 @@ QUALIFY COUNT(*) OVER (PARTITION BY ${ids}) >= ${options.minHistoryDays}`,
   // No metric can be negative; ARIMA's intervals can reach below zero, so they are cut at zero as on DuckDB.
   const metricColumns = FORECAST_METRICS.flatMap((metric) => [metric, `${metric}_lower`, `${metric}_upper`].map((c) => `GREATEST(${q(c)}, 0) AS ${q(c)}`));
   const forecasts = {
-    sql: `CREATE TEMP TABLE ${FORECAST_TABLE} AS
+    sql: `CREATE OR REPLACE TEMP TABLE ${FORECAST_TABLE} AS
 WITH ${perMetric.join(',\n  ')},
   inputs AS (
     SELECT ${ids}, ANY_VALUE(currency) AS currency,

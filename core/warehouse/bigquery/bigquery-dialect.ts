@@ -20,7 +20,8 @@ export const bigqueryDialect: SqlDialect = {
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   anyValue: (expression) => `ANY_VALUE(${expression})`,
   columnType: (kind) => ({ text: 'STRING', date: 'DATE', integer: 'INT64', double: 'FLOAT64', timestamp: 'TIMESTAMP', json: 'JSON' })[kind],
-  createTempTable: (name, select) => `CREATE TEMP TABLE ${name} AS ${select}`,
+  // OR REPLACE: a session can run several reconciles, each making the same working tables.
+  createTempTable: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
   // A session has temp tables only; this one holds what the view would have read, queried once.
   createTempView: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
 };

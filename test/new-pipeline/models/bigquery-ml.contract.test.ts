@@ -49,7 +49,7 @@ describe('BigQuery ML statements (SQL text and parameters)', () => {
     const { sql, params } = arimaPlusPlan(options({ horizonDays: 5, intervalLevel: 0.8 })).forecasts;
     expect(params).toEqual([]);
     const text = flat(sql);
-    expect(text).toMatch(/^CREATE TEMP TABLE bosco_arima_forecast AS WITH /);
+    expect(text).toMatch(/^CREATE OR REPLACE TEMP TABLE bosco_arima_forecast AS WITH /);
     for (const metric of ['spend', 'conversions', 'revenue']) {
       expect(text).toContain(
         `SELECT client_id, platform, account_id, campaign_id, DATE(forecast_timestamp) AS date, forecast_value AS \`${metric}\`, ` +
