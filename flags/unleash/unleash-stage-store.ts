@@ -306,8 +306,19 @@ function stageIn(unleash: Unleash, flagName: string, clientId: string, agency: s
   return { clientId, stage, version: ownVersionIn(variant.payload, clientId) ?? cohortVersion(stage) };
 }
 
-/** Starts the SDK and returns once its first fetch is in: it turns ready (and evaluates) a tick after its start resolves. */
+/**
+ * Starts the SDK and waits for its `ready` event: it holds the flag, fresh from Unleash or from its backup, and
+ * evaluates. start() returns once the first fetch and the backup load have both ended, so ready, if either brought the
+ * flag, follows within the same turn; if neither did (Unleash down, no backup), ready never comes and the caller says why.
+ */
 async function startSdk(unleash: Unleash): Promise<void> {
-  await unleash.start();
-  await new Promise((resolve) => setImmediate(resolve));
+  let heard!: () => void;
+  const ready = new Promise<void>((resolve) => (heard = resolve));
+  unleash.once(UnleashEvents.Ready, heard);
+  try {
+    await unleash.start();
+    await Promise.race([ready, new Promise((resolve) => setImmediate(resolve))]);
+  } finally {
+    unleash.off(UnleashEvents.Ready, heard);
+  }
 }
