@@ -206,9 +206,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--base-url <url>', "send every platform's calls to this URL (e.g. the one `bosco sim serve` prints)")
     .action(async (options) => setExitCode(await (await shadowCommands()).workerCommand({ ...options, config: globals().config })));
 
-  program
-    .command('sla')
-    .description("the 08:00 deadline: yesterday's data ready by 08:00 in each client's time zone")
+  const sla = program.command('sla').description("the 08:00 deadline: yesterday's data ready by 08:00 in each client's time zone");
+  sla
+    .command('check')
+    .description('record every client-day still without data after its deadline as missed and emit sla.missed; exit 1 if any (for a scheduler)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await shadowCommands()).slaCheckCommand({ ...options, config: globals().config })));
+  sla
     .command('report')
     .description('per client, the shadow days complete by the deadline; exit 1 if any day missed')
     .requiredOption('--from <date>', 'first day')

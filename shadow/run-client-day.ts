@@ -112,19 +112,44 @@ async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: 
  * that first instant (a rerun or backfill does not move it: the data was ready then). `sla.missed` is emitted the
  * first time the day is recorded missed.
  */
-async function recordSla(env: ShadowEnvironment, warehouse: Warehouse, clientId: string, date: string, timeZone: string, completedAt: Date | null): Promise<SlaStatus> {
+async function recordSla(bus: EventBus, warehouse: Warehouse, clientId: string, date: string, timeZone: string, completedAt: Date | null, now = new Date()): Promise<SlaStatus> {
   await ensureShadowTables(warehouse);
   const [earlier] = await warehouse.query(`SELECT completed_at, status FROM ${SLA_TABLE} WHERE client_id = ? AND date = CAST(? AS DATE)`, [clientId, date]);
   const completed = earlier?.completed_at ? new Date(String(earlier.completed_at)) : completedAt;
   const deadline = slaDeadline(date, timeZone);
-  const status = slaStatus(deadline, completed, completed ?? new Date());
+  const status = slaStatus(deadline, completed, completed ?? now);
   await warehouse.replacePartition(SLA_TABLE, { client_id: clientId, date }, [
     { time_zone: timeZone, deadline: deadline.toISOString(), completed_at: completed?.toISOString() ?? null, status },
   ]);
   if (status === 'missed' && earlier?.status !== 'missed') {
-    await env.bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: clientId, date, deadline: deadline.toISOString(), completed_at: completed?.toISOString() ?? null }, { orderingKey: clientId });
+    await bus.publish(SHADOW_TOPIC, 'sla.missed', { client_id: clientId, date, deadline: deadline.toISOString(), completed_at: completed?.toISOString() ?? null }, { orderingKey: clientId });
   }
   return status;
+}
+
+export interface OverdueDay {
+  client_id: string;
+  date: string;
+  deadline: string;
+}
+
+/**
+ * Records as missed every client-day still pending after its deadline, emitting `sla.missed` once for each. A day
+ * that failed before its deadline and is never run again is otherwise noticed by no one: a scheduler runs this
+ * (`bosco sla check`) after the clients' mornings.
+ */
+export async function recordOverdueDays(bus: EventBus, warehouse: Warehouse, now = new Date()): Promise<OverdueDay[]> {
+  await ensureShadowTables(warehouse);
+  const pending = await warehouse.query(`SELECT client_id, date, time_zone FROM ${SLA_TABLE} WHERE status = 'pending' AND completed_at IS NULL ORDER BY date, client_id`);
+  const overdue: OverdueDay[] = [];
+  for (const row of pending) {
+    const [clientId, date, timeZone] = [String(row.client_id), String(row.date), String(row.time_zone)];
+    const deadline = slaDeadline(date, timeZone);
+    if (slaStatus(deadline, null, now) !== 'missed') continue;
+    await recordSla(bus, warehouse, clientId, date, timeZone, null, now);
+    overdue.push({ client_id: clientId, date, deadline: deadline.toISOString() });
+  }
+  return overdue;
 }
 
 /**
@@ -140,7 +165,7 @@ async function recordFailure(env: ShadowEnvironment, client: ClientConfig, date:
         new_lineage_run_id: done['new.load']?.detail.lineage_run_id ?? null, quarantined_partitions: Number(done['new.load']?.detail.quarantined ?? 0), error: reason, finished_at: new Date().toISOString(),
       },
     ]);
-    if (!done['new.load']) await recordSla(env, warehouse, client.id, date, timeZone, null);
+    if (!done['new.load']) await recordSla(env.bus, warehouse, client.id, date, timeZone, null);
   });
 }
 
@@ -190,7 +215,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
         const failed = [...staged, ...results].filter((r) => r.status === 'failed');
         if (failed.length > 0) throw new BoscoError('PLATFORM_FAILED', `load failed for ${failed.map((r) => `${r.platform} (${r.reason})`).join('; ')}`, { hint: 'fix the cause, then rerun with --resume' });
         // The new side is complete now: that instant is what the 08:00 deadline is measured against.
-        const sla = await recordSla(env, warehouse, client.id, date, timeZone, new Date());
+        const sla = await recordSla(env.bus, warehouse, client.id, date, timeZone, new Date());
         // The run that loaded is the one lineage names: a resumed run that skips this step links to it, not to itself.
         return { rows: results.reduce((sum, r) => sum + r.rows, 0), quarantined: results.filter((r) => r.status === 'quarantined').length, sla, lineage_run_id: shadowRunId };
       }),

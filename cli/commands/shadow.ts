@@ -9,7 +9,7 @@ import { openWarehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { CheckpointStore } from '../../shadow/checkpoints.js';
 import { openStageStore } from '../../flags/index.js';
-import type { ClientDayResult, ShadowEnvironment } from '../../shadow/run-client-day.js';
+import { recordOverdueDays, type ClientDayResult, type ShadowEnvironment } from '../../shadow/run-client-day.js';
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
@@ -171,6 +171,35 @@ export async function shadowBackfillCommand(options: Omit<ShadowRunOptions, 'dat
   for (let date = from; date <= to; date = addDays(date, 1)) dates.push(date);
   if (dates.length > 366) throw new BoscoError('USAGE', `a backfill of ${dates.length} days is more than a year`, { hint: 'backfill at most 366 days at a time' });
   return runDays({ ...options, date: from }, dates);
+}
+
+/**
+ * `bosco sla check`: records every client-day still without data after its 08:00 deadline as missed and emits
+ * `sla.missed` for each (once); exit 1 when it found any. For a scheduler, run after the clients' mornings.
+ */
+export async function slaCheckCommand(options: { config?: string; format?: 'table' | 'json'; write?: (text: string) => void; now?: Date }): Promise<number> {
+  const loaded = await loadConfig({ explicitPath: options.config });
+  const warehouse = await openWarehouse(loaded);
+  const bus = openBus(loaded);
+  let overdue;
+  try {
+    overdue = await recordOverdueDays(bus, warehouse, options.now);
+  } finally {
+    await bus.close();
+    await warehouse.close();
+  }
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  if (options.format === 'json') {
+    write(JSON.stringify({ missed: overdue }) + '\n');
+  } else if (overdue.length === 0) {
+    write('SLA check: no client-day is past its 08:00 deadline without data\n');
+  } else {
+    const table = new Table({ head: ['client', 'date', 'deadline (UTC)'], style: { head: [], border: [] } });
+    for (const day of overdue) table.push([day.client_id, day.date, day.deadline]);
+    write(`SLA check: ${overdue.length} client-day(s) past the 08:00 deadline without data, now recorded missed (sla.missed emitted)\n${table.toString()}\n` +
+      'see runbooks/sla-at-risk.md: rerun them with bosco shadow run --date <date> --client <id>\n');
+  }
+  return overdue.length > 0 ? 1 : 0;
 }
 
 /** `bosco sla report --from D1 --to D2`: per client, the days the new side was complete by 08:00 local time. */
