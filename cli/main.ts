@@ -300,7 +300,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   models.command('run').description('forecast every running campaign from a day, 7 days ahead by default, into the predictions table')
     .requiredOption('--date <date>', 'last day of data to forecast from: YYYY-MM-DD, yesterday or today')
     .option('--client <id>', 'only these clients (repeat or comma-separate)', collect)
-    .option('--namespace <name>', 'read <name>.metric_rows and write <name>.predictions, e.g. shadow (default: the serving tables)')
+    .option('--namespace <name>', 'read <name>.metric_rows and write <name>.predictions, e.g. shadow (default: per client stage, shadow clients from shadow, the others from the serving tables)')
     .option('--dry-run', 'compute and show what would be written; write nothing')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await modelCommands()).modelsRunCommand({ ...options, config: globals().config })));
@@ -323,7 +323,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program.command('insights').description("one client's forecast, budget pacing, anomalies and budget recommendations")
     .requiredOption('--client <id>', 'client id')
     .option('--date <date>', 'last day of data: YYYY-MM-DD, yesterday or today (default: yesterday)')
-    .option('--namespace <name>', 'read <name>.metric_rows, e.g. shadow (default: the serving tables)')
+    .option('--namespace <name>', 'read <name>.metric_rows, e.g. shadow (default: as the client\'s stage says: shadow while in shadow, else the serving tables)')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await modelCommands()).insightsCommand({ ...options, config: globals().config })));
 

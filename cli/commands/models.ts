@@ -10,6 +10,9 @@ import { reconcilePredictions } from '../../new-pipeline/models/predictions.js';
 import { runBacktest, runModels, type ModelsRunReport } from '../../new-pipeline/models/run-models.js';
 import { modelTables, type ModelTables } from '../../new-pipeline/models/series.js';
 import { FORECAST_METRICS } from '../../new-pipeline/models/types.js';
+import { openStageStore, type StageRecord } from '../../flags/index.js';
+import { stageOf } from '../../flags/cutover.js';
+import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 import { newRunId } from '../../reconcile/reconcile.js';
 import { buildToleranceTable } from '../../reconcile/tolerance.js';
 
@@ -17,7 +20,10 @@ type Format = 'table' | 'json';
 
 interface Common {
   config?: string;
-  /** Read `<namespace>.metric_rows` and write `<namespace>.predictions` (e.g. `shadow`); default the serving tables. */
+  /**
+   * Read `<namespace>.metric_rows` and write `<namespace>.predictions` (e.g. `shadow`). Without it, each client's
+   * stage decides: the shadow namespace while it is in shadow, the serving tables otherwise.
+   */
   namespace?: string;
   format?: Format;
   write?: (text: string) => void;
@@ -60,6 +66,24 @@ const formatOf = (options: Common): Format => options.format ?? ((options.isTTY 
 
 function tablesOf(options: Common): ModelTables {
   return modelTables(checkNamespace(options.namespace));
+}
+
+async function stageRecords(loaded: LoadedConfig): Promise<StageRecord[]> {
+  const store = await openStageStore(loaded);
+  try {
+    return await store.list();
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Where a client's new-side rows are, as its stage says: the shadow namespace while it is in shadow; the serving
+ * tables once it is live or complete, and for a legacy client (rows there come only from an operator's own
+ * `bosco pipeline run`). `--namespace` overrides it.
+ */
+function namespaceForStage(records: readonly StageRecord[], clientId: string): string | undefined {
+  return stageOf(records, clientId) === 'shadow' ? SHADOW_NAMESPACE : undefined;
 }
 
 async function withWarehouse<T>(loaded: LoadedConfig, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
@@ -105,13 +129,32 @@ function renderRun(report: ModelsRunReport): string {
 export async function modelsRunCommand(options: ModelsRunCommandOptions): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
   const date = resolveReportDate(options.date, loaded.config.reportingTimeZone);
-  const tables = tablesOf(options);
-  const report = await withWarehouse(loaded, async (warehouse) => {
-    await checkClients(warehouse, loaded, tables, options.client);
-    return runModels(warehouse, { date, config: loaded.config, clients: options.client, tables, dryRun: options.dryRun, runId: newRunId() });
+  const runs = options.namespace !== undefined ? [{ tables: tablesOf(options), clients: options.client, skipClients: undefined }] : await runsByStage(loaded, options.client);
+  const reports = await withWarehouse(loaded, async (warehouse) => {
+    const done: ModelsRunReport[] = [];
+    for (const run of runs) {
+      await checkClients(warehouse, loaded, run.tables, run.clients);
+      done.push(await runModels(warehouse, { date, config: loaded.config, clients: run.clients, skipClients: run.skipClients, tables: run.tables, dryRun: options.dryRun, runId: newRunId() }));
+    }
+    return done;
   });
-  writer(options)(formatOf(options) === 'json' ? JSON.stringify(report) + '\n' : renderRun(report));
+  writer(options)(formatOf(options) === 'json' ? reports.map((r) => JSON.stringify(r) + '\n').join('') : reports.map(renderRun).join('\n'));
   return 0;
+}
+
+/**
+ * The model runs a `models run` without `--namespace` makes: one over the serving tables (every client with rows
+ * there, or the named ones not in shadow) and one over the shadow namespace for the clients in shadow, if any.
+ */
+async function runsByStage(loaded: LoadedConfig, named: readonly string[] | undefined): Promise<Array<{ tables: ModelTables; clients: string[] | undefined; skipClients: string[] | undefined }>> {
+  const records = await stageRecords(loaded);
+  const candidates = named ?? loaded.config.clients.map((c) => c.id);
+  const inShadow = candidates.filter((id) => namespaceForStage(records, id) === SHADOW_NAMESPACE);
+  const serving = named ? named.filter((id) => !inShadow.includes(id)) : undefined;
+  return [
+    ...(serving === undefined || serving.length > 0 ? [{ tables: modelTables(undefined), clients: serving, skipClients: inShadow }] : []),
+    ...(inShadow.length > 0 ? [{ tables: modelTables(SHADOW_NAMESPACE), clients: inShadow, skipClients: undefined }] : []),
+  ];
 }
 
 function renderBacktest(report: BacktestReport): string {
@@ -223,7 +266,7 @@ function renderInsights(insights: Insights): string {
 export async function insightsCommand(options: InsightsCommandOptions): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
   const date = resolveReportDate(options.date ?? 'yesterday', loaded.config.reportingTimeZone);
-  const tables = tablesOf(options);
+  const tables = options.namespace !== undefined ? tablesOf(options) : modelTables(namespaceForStage(await stageRecords(loaded), options.client));
   const insights = await withWarehouse(loaded, async (warehouse) => {
     await checkClients(warehouse, loaded, tables, [options.client]);
     return clientInsights(warehouse, options.client, date, loaded.config, { tables });

@@ -17,6 +17,8 @@ export interface ModelsRunOptions {
   config: BoscoConfig;
   /** Only these clients; default every configured client and every client with rows in the window. */
   clients?: readonly string[];
+  /** Left out of that default: clients another run forecasts from their own tables (those in shadow). */
+  skipClients?: readonly string[];
   /** Default: the serving tables. */
   tables?: ModelTables;
   /** Compute, but write nothing (on BigQuery: build the statements, run nothing). */
@@ -94,7 +96,9 @@ export async function runModels(warehouse: Warehouse, options: ModelsRunOptions)
     const range = { from: trainingFrom, to: options.date, clients: options.clients };
     const byClient = groupByClient(await readSeries(warehouse, tables.metricRows, range));
     const lineage = await readLineageRuns(warehouse, tables.lineage, range);
-    const clientIds = [...new Set([...(options.clients ?? options.config.clients.map((c) => c.id)), ...(options.clients ? [] : byClient.keys())])].sort();
+    const clientIds = [...new Set([...(options.clients ?? options.config.clients.map((c) => c.id)), ...(options.clients ? [] : byClient.keys())])]
+      .filter((id) => options.clients || !options.skipClients?.includes(id))
+      .sort();
     const run = { forecastDate: options.date, model: SEASONAL_TREND, intervalLevel: settings.intervalLevel, runId: options.runId, createdAt, lineage };
     const results: ClientRunResult[] = [];
     const partitions: Array<{ clientId: string; rows: Row[] }> = [];

@@ -6,6 +6,9 @@ import type { ClientConfig } from '../../../core/config.js';
 import { DuckDbWarehouse } from '../../../core/warehouse/duckdb/duckdb-warehouse.js';
 import { makeTempDir, REPO_ROOT, runCli } from '../../helpers/cli.js';
 import { loadMetricRows, simClient, simMetricRows } from './sim-rows.js';
+import { LocalStageStore } from '../../../flags/local/local-stage-store.js';
+import { pipelineTables } from '../../../new-pipeline/load/pipeline-tables.js';
+import { SHADOW_NAMESPACE } from '../../../shadow/shadow-tables.js';
 
 const DAY = '2026-11-22';
 
@@ -115,7 +118,36 @@ describe('bosco models run | backtest, bosco insights (handlers)', () => {
   });
 });
 
-// The lead registers the commands in cli/main.ts (see cli/commands/models.ts); until then the binary has no `models`.
+describe('models and insights follow each client’s stage', () => {
+  it('forecast a client in shadow from the shadow namespace and the others from the serving tables, unless --namespace says otherwise', async () => {
+    const served = simClient(3);
+    const previewed = simClient(4);
+    const ws = await workspace([served], [previewed]);
+    try {
+      const warehouse = await DuckDbWarehouse.open({ path: join(ws.path, '.bosco', 'warehouse.duckdb') });
+      try {
+        await loadMetricRows(warehouse, simMetricRows([previewed], '2026-09-01', DAY), pipelineTables(SHADOW_NAMESPACE));
+      } finally {
+        await warehouse.close();
+      }
+      await new LocalStageStore(join(ws.path, '.bosco', 'flags', 'stages.json')).set({ clientId: previewed.id, stage: 'shadow', expectedVersion: undefined });
+
+      const runs = (await capture((write) => modelsRunCommand({ date: DAY, config: ws.config, format: 'json', write }))).out.trim().split('\n').map((line) => JSON.parse(line));
+      expect(runs.map((r: { predictions_table: string; clients: Array<{ client_id: string; status: string }> }) => [r.predictions_table, r.clients.map((c) => `${c.client_id} ${c.status}`)])).toEqual([
+        ['predictions', [`${served.id} forecast`]],
+        ['shadow.predictions', [`${previewed.id} forecast`]],
+      ]);
+      const insights = async (client: string, namespace?: string) =>
+        JSON.parse((await capture((write) => insightsCommand({ client, date: DAY, config: ws.config, format: 'json', namespace, write }))).out);
+      expect(await insights(previewed.id)).toMatchObject({ client_id: previewed.id, status: 'ok' });
+      expect(await insights(served.id)).toMatchObject({ client_id: served.id, status: 'ok' });
+      // Asked for the serving tables, the client in shadow has nothing there yet.
+      expect(await insights(previewed.id, 'main')).toMatchObject({ status: 'not_enough_history' });
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
 
 describe('bosco models and bosco insights (the real CLI)', () => {
   let ws: Awaited<ReturnType<typeof workspace>>;
