@@ -12,6 +12,7 @@ import { startSimulator } from '../../new-pipeline/simulator/server.js';
 import { newRunId } from '../../reconcile/reconcile.js';
 import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 import { demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
+import { dashboardCommand } from './dashboard.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
 export interface DemoOptions {
@@ -96,7 +97,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     // The models are a new-pipeline output like any other: while clients are in shadow they forecast from there.
     const models = await runModels(warehouse, { date: yesterday, config: loaded.config, tables: modelTables(SHADOW_NAMESPACE), runId: newRunId() });
     const forecast = models.clients.filter((c) => c.status === 'forecast').length;
-    write(`  models: ${forecast} of ${models.clients.length} clients forecast from ${yesterday} into ${models.predictions_table} (bosco insights --client kestrel-home --namespace ${SHADOW_NAMESPACE})\n`);
+    write(`  models: ${forecast} of ${models.clients.length} clients forecast from ${yesterday} into ${models.predictions_table} (bosco insights --client kestrel-home)\n`);
   } finally {
     await stages.close();
     await bus.close();
@@ -110,7 +111,10 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       `\n\nYesterday's reconcile, legacy export against the shadow run:\n\n`,
   );
   await reconcileCommand({ date: yesterday, config: options.config, format: options.format ?? 'table', write, isTTY: options.isTTY });
+  // Leadership's view of the same run: the cutover dashboard as one static file, from the same report the server serves.
+  write('\n');
+  await dashboardCommand({ config: options.config, out: join(loaded.workspaceDir, 'cutover.html'), write });
   write(`\nNext: bosco reconcile --date ${yesterday} --client kestrel-home --rows   (drill into one client)\n`);
-  if (wroteConfig) write(`Wrote bosco.config.json (the demo's clients); bosco flags list, bosco dashboard --out cutover.html and bosco serve use it.\n`);
+  if (wroteConfig) write(`Wrote bosco.config.json (the demo's clients); bosco flags list, bosco serve (its /dashboard) and later shadow runs use it.\n`);
   return 0;
 }

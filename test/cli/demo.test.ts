@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
@@ -24,6 +24,15 @@ describe('bosco demo', () => {
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout.match(/legacy written, shadow run sh-\S+: \d+ clean, \d+ differ, 0 could not run/g)).toHaveLength(4);
     expect(demo.stdout).toMatch(/FAIL: [34] of 20 clients differ beyond tolerance/);
+  });
+
+  it('ends with the cutover dashboard as one static file: every demo client in shadow, no external URL', () => {
+    const out = join(dir.path, '.bosco', 'cutover.html');
+    expect(demo.stdout).toContain(`Wrote ${out}: 20 clients (0 legacy, 20 shadow, 0 live, 0 complete)`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/data-stage-count="shadow"><span class="n">20</);
+    expect(html).toContain('kestrel-home');
+    expect(html).not.toMatch(/(src|href)="https?:/);
   });
 
   it('fails exactly the clients whose legacy quirks were switched on', () => {
