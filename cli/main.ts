@@ -327,6 +327,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await modelCommands()).insightsCommand({ ...options, config: globals().config })));
 
+  program
+    .command('erase')
+    .description("erase a departed client's data from the workspace: every table's rows (one transaction), its payloads and checkpoints")
+    .requiredOption('--client <id>', 'the client, already removed from the config')
+    .option('--reason <text>', 'why (the request or ticket); required unless --dry-run')
+    .option('--actor <name>', 'who erases, for the erasure event (default: BOSCO_ACTOR or the OS user)')
+    .option('--dry-run', 'count what would be erased, erase nothing')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await import('./commands/erase.js')).eraseCommand({ ...options, config: globals().config })));
+
   const runbookCommands = () => import('./commands/runbook.js');
   const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');
   runbook.command('list').description('every runbook, with when to use it')

@@ -13,6 +13,10 @@ export interface ReconcileRunRecord {
   toolVersion: string;
 }
 
+/** The reconcile history: one row per run, and one per run, client and metric. */
+export const RUNS_TABLE = 'reconcile_runs';
+export const RESULTS_TABLE = 'reconcile_results';
+
 /** reconcile_runs: one row per run. BigQuery partitions it by the reconciled day. */
 const RUNS_SPEC: TableSpec = {
   columns: [
@@ -52,8 +56,8 @@ const RESULTS_SPEC: TableSpec = {
 
 /** Creates the history tables through the warehouse port (outside any transaction: BigQuery creates tables outside one). */
 export async function ensureHistoryTables(warehouse: Warehouse): Promise<void> {
-  await warehouse.createTable('reconcile_runs', RUNS_SPEC);
-  await warehouse.createTable('reconcile_results', RESULTS_SPEC);
+  await warehouse.createTable(RUNS_TABLE, RUNS_SPEC);
+  await warehouse.createTable(RESULTS_TABLE, RESULTS_SPEC);
 }
 
 /**
@@ -75,7 +79,7 @@ export async function recordRun(warehouse: Warehouse, run: ReconcileRunRecord): 
     })),
   );
   await warehouse.transaction(async () => {
-    await warehouse.replacePartition('reconcile_runs', partition, [
+    await warehouse.replacePartition(RUNS_TABLE, partition, [
       {
         run_id: report.run_id,
         date: report.date,
@@ -92,7 +96,7 @@ export async function recordRun(warehouse: Warehouse, run: ReconcileRunRecord): 
         tool_version: run.toolVersion,
       },
     ]);
-    await warehouse.replacePartition('reconcile_results', partition, results);
+    await warehouse.replacePartition(RESULTS_TABLE, partition, results);
   });
 }
 

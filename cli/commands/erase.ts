@@ -1,0 +1,69 @@
+import { userInfo } from 'node:os';
+import Table from 'cli-table3';
+import { openBus } from '../../core/bus/index.js';
+import { loadConfig } from '../../core/config.js';
+import { BoscoError } from '../../core/errors.js';
+import { openWarehouse } from '../../core/warehouse/index.js';
+import { eraseClient, type ErasureReport } from '../../shadow/client-erasure.js';
+
+/** Where erasures are announced: the record that one was done, by whom and why (no data of the client). */
+export const ERASURE_TOPIC = 'erasure';
+
+export interface EraseOptions {
+  config?: string;
+  client: string;
+  reason?: string;
+  actor?: string;
+  dryRun?: boolean;
+  format?: 'table' | 'json';
+  write?: (text: string) => void;
+}
+
+function render(report: ErasureReport): string {
+  const table = new Table({ head: ['table', 'rows'], style: { head: [], border: [] } });
+  for (const [name, rows] of Object.entries(report.rows)) table.push([name, rows]);
+  const verb = report.dry_run ? 'would erase' : 'erased';
+  return `${report.dry_run ? 'Dry run: ' : ''}${verb} client ${report.client_id}: ${Object.values(report.rows).reduce((a, b) => a + b, 0)} row(s) in ${Object.keys(report.rows).length} table(s), ${report.files.length} file(s)\n` +
+    (Object.keys(report.rows).length > 0 ? table.toString() + '\n' : '') +
+    (report.dry_run ? 'nothing was erased; run again without --dry-run to erase\n' : '');
+}
+
+/**
+ * `bosco erase --client X --reason ..`: a departed client's data out of the workspace (GDPR erasure, or the end of a
+ * contract): every table's rows in one transaction, then its raw and staged payloads and checkpoints. The client
+ * must be gone from the config first, so no scheduled run fetches it again. The erasure is announced on the bus.
+ */
+export async function eraseCommand(options: EraseOptions): Promise<number> {
+  const reason = options.reason?.trim();
+  if (!reason && !options.dryRun) throw new BoscoError('USAGE', 'a reason is required for an erasure', { hint: 'add --reason "…" naming the request (e.g. the ticket); it goes in the erasure event' });
+  const loaded = await loadConfig({ explicitPath: options.config });
+  if (loaded.config.clients.some((c) => c.id === options.client)) {
+    throw new BoscoError('USAGE', `client '${options.client}' is still in the config, so the next run would fetch its data again`, {
+      hint: 'roll it back to legacy (bosco flags rollback), remove it from "clients" in the config, then erase',
+    });
+  }
+  const warehouse = await openWarehouse(loaded);
+  let report: ErasureReport;
+  try {
+    report = await eraseClient(warehouse, loaded.workspaceDir, options.client, { dryRun: Boolean(options.dryRun) });
+  } finally {
+    await warehouse.close();
+  }
+  if (Object.keys(report.rows).length === 0 && report.files.length === 0) {
+    throw new BoscoError('UNKNOWN_CLIENT', `the workspace holds nothing of client '${options.client}'`, {
+      hint: 'check the client id (ids are compared exactly, case included); nothing was erased',
+    });
+  }
+  if (!report.dry_run) {
+    const bus = openBus(loaded);
+    try {
+      const actor = options.actor ?? process.env.BOSCO_ACTOR ?? userInfo().username;
+      await bus.publish(ERASURE_TOPIC, 'client.erased', { client_id: report.client_id, actor, reason, rows: report.rows, files: report.files.length, erased_at: new Date().toISOString() }, { orderingKey: report.client_id });
+    } finally {
+      await bus.close();
+    }
+  }
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  write(options.format === 'json' ? JSON.stringify(report) + '\n' : render(report));
+  return 0;
+}
