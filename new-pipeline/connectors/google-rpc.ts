@@ -7,7 +7,7 @@
  * https://github.com/googleapis/googleapis/blob/master/google/rpc/error_details.proto (RetryInfo).
  */
 import { z } from 'zod';
-import type { ApiResponse, ResponseVerdict } from './types.js';
+import type { ApiResponse, LimitScope, ResponseVerdict } from './types.js';
 import { classifyInvalidBody, retryAfterHeaderMs, throttled } from './verdicts.js';
 
 /** `google.rpc.Status` as REST sends it. Read leniently, piece by piece: classification must never throw. */
@@ -67,13 +67,15 @@ export interface RpcStatusReading {
   throttled?: boolean;
   /** A wait the API's own details give, used after `Retry-After` and `RetryInfo`. */
   retryAfterMs?: number;
+  /** Whose limit a throttle is about (default the platform's: everyone waits). */
+  throttleScope?: LimitScope;
 }
 
 /** The canonical mapping of a Google error status to a verdict. */
 export function classifyRpcStatus(httpStatus: number, status: GoogleRpcStatus, headers: Record<string, string>, reading: RpcStatusReading): ResponseVerdict {
   const { reason } = reading;
   if (httpStatus === 429 || status.status === 'RESOURCE_EXHAUSTED' || reading.throttled) {
-    return throttled(`${reading.throttleLabel}: ${reason}`, retryAfterHeaderMs(headers['retry-after']) ?? retryInfoMs(status) ?? reading.retryAfterMs);
+    return throttled(`${reading.throttleLabel}: ${reason}`, retryAfterHeaderMs(headers['retry-after']) ?? retryInfoMs(status) ?? reading.retryAfterMs, reading.throttleScope);
   }
   if (httpStatus === 401 || status.status === 'UNAUTHENTICATED') return { kind: 'fatal', reason: `not authenticated: ${reason}; refresh the OAuth access token` };
   if (httpStatus === 403 || status.status === 'PERMISSION_DENIED') return { kind: 'fatal', reason: `permission denied: ${reason}; ${reading.permissionHint}` };

@@ -77,10 +77,12 @@ const classify = (response: ApiResponse): ResponseVerdict =>
   classifyGoogleResponse(response, {
     answer: 'a 2xx runReport answer',
     classifyStatus: (httpStatus, status, headers) =>
-      // Every GA4 quota (tokens per hour/day, concurrent requests) answers 429 RESOURCE_EXHAUSTED.
+      // Every GA4 quota (tokens per hour/day, concurrent requests) answers 429 RESOURCE_EXHAUSTED, and each is counted
+      // per property: one property out of tokens waits while the client's other properties go on.
       classifyRpcStatus(httpStatus, status, headers, {
         reason: `${status.message ?? 'no message'} (HTTP ${httpStatus}${status.status ? `, ${status.status}` : ''})`,
         throttleLabel: 'property quota exhausted',
+        throttleScope: 'account',
         permissionHint: 'the user needs Viewer access to this property',
       }),
     classifyOk: (body) =>

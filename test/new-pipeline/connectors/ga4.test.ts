@@ -129,8 +129,8 @@ describe('GA4 classify', () => {
     expect(connector.classify({ status: 200, headers: {}, body: { dimensionHeaders: [], metricHeaders: [], kind: 'analyticsData#runReport' } })).toEqual({ kind: 'ok' });
   });
 
-  it('waits as long as Retry-After says on a 429', () => {
-    expect(connector.classify(googleErrorResponse(429, 'RESOURCE_EXHAUSTED', { headers: { 'retry-after': '12' } }))).toMatchObject({ kind: 'throttled', retryAfterMs: 12_000 });
+  it('waits as long as Retry-After says on a 429, and only that property waits: GA4 counts its quotas per property', () => {
+    expect(connector.classify(googleErrorResponse(429, 'RESOURCE_EXHAUSTED', { headers: { 'retry-after': '12' } }))).toMatchObject({ kind: 'throttled', retryAfterMs: 12_000, scope: 'account' });
   });
 
   it("reads the simulator's own quota answer as throttled, waiting its RetryInfo delay", () => {
