@@ -20,7 +20,7 @@ import { createShopifyConnector } from '../new-pipeline/connectors/shopify/shopi
 import { createTiktokAdsConnector } from '../new-pipeline/connectors/tiktok-ads/tiktok-ads-connector.js';
 import type { Connector } from '../new-pipeline/connectors/types.js';
 import { runFetch } from '../new-pipeline/fetch/run-fetch.js';
-import { DEFAULT_LIMITS } from '../new-pipeline/http/platform-client.js';
+import { defaultLimits } from '../new-pipeline/http/platform-client.js';
 import type { SimFaults } from '../new-pipeline/simulator/types.js';
 
 const BENCH_FILE = fileURLToPath(import.meta.url);
@@ -108,7 +108,7 @@ async function measure(): Promise<IngestResult> {
     ]);
     const endpoints = new Map(
       PLATFORMS.map((platform) => {
-        const real = DEFAULT_LIMITS[platform];
+        const real = defaultLimits(platform);
         const limits: PlatformSettings['limits'] = {
           requestsPerSecond: RATES[platform],
           // A quarter of a second's worth: the simulator's bucket holds a whole second, so jitter never trips it.

@@ -7,7 +7,7 @@ import { inSpan } from '../core/telemetry.js';
 import type { ResolvedSource } from '../legacy-adapter/canonical-source.js';
 import { planFetch } from '../new-pipeline/fetch/fetch-plan.js';
 import { runFetch } from '../new-pipeline/fetch/run-fetch.js';
-import { DEFAULT_LIMITS } from '../new-pipeline/http/platform-client.js';
+import { platformLimits } from '../new-pipeline/http/platform-client.js';
 import { loadDay, transformDay } from '../new-pipeline/run/run-pipeline.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { ReconcileReport } from '../reconcile/types.js';
@@ -96,7 +96,7 @@ async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: 
   if (slaStatus(deadline, null, now) === 'missed') return;
   const rates: Record<string, number> = {};
   for (const account of client.accounts) {
-    const limits = { ...DEFAULT_LIMITS[account.platform], ...env.loaded.config.platforms[account.platform]?.limits };
+    const limits = platformLimits(account.platform, env.loaded.config.platforms[account.platform]?.limits);
     rates[account.platform] = Math.min(limits.requestsPerSecond, limits.perAccountRequestsPerSecond ?? Infinity);
   }
   // Nothing of the day is fetched yet (a fetch lands all of the client's partitions again): every call is left.

@@ -7,7 +7,7 @@ import { BoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
 import { fxRateLookup, LegacyQuirksSchema, runLegacyDay, type LegacyDaySummary, type LegacyQuirks } from '../../legacy-adapter/emulator/index.js';
-import { DEFAULT_BASE_URLS } from '../../new-pipeline/connectors/index.js';
+import { connectorFor } from '../../new-pipeline/connectors/index.js';
 import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
 import { fxRatesFor } from '../../new-pipeline/load/fx-rates.js';
 
@@ -78,7 +78,7 @@ export async function legacyRunCommand(options: LegacyRunOptions): Promise<numbe
   const credential: Partial<Record<Platform, string>> = {};
   for (const platform of new Set(clients.flatMap((c) => c.accounts.map((a) => a.platform)))) {
     const settings = config.platforms[platform];
-    baseUrl[platform] = options.baseUrl ?? settings?.baseUrl ?? DEFAULT_BASE_URLS[platform];
+    baseUrl[platform] = options.baseUrl ?? settings?.baseUrl ?? connectorFor(platform).defaultBaseUrl;
     credential[platform] = resolveCredential(platform, settings, baseDir);
   }
 

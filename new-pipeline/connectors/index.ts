@@ -7,18 +7,8 @@ import { shopifyConnector } from './shopify/shopify-connector.js';
 import { tiktokAdsConnector } from './tiktok-ads/tiktok-ads-connector.js';
 import type { Connector } from './types.js';
 
-/** Every connector, one per platform. Adding a platform is one folder beside this file and one line here. */
+/** Every connector, one per platform: adding one is a folder beside this file and one line here (README § Adding a platform lists the rest of the pipeline's). */
 export const CONNECTORS: readonly Connector[] = [googleAdsConnector, metaAdsConnector, ga4Connector, shopifyConnector, tiktokAdsConnector] as readonly Connector[];
-
-/** Where each platform's real API lives; config `platforms.<p>.baseUrl` (or `--base-url`) overrides it. */
-export const DEFAULT_BASE_URLS: Record<Platform, string> = {
-  google_ads: 'https://googleads.googleapis.com',
-  meta_ads: 'https://graph.facebook.com',
-  ga4: 'https://analyticsdata.googleapis.com',
-  // Every shop is its own host; the connector fills in `{shop}` per account.
-  shopify: 'https://{shop}.myshopify.com',
-  tiktok_ads: 'https://business-api.tiktok.com',
-};
 
 export function connectorFor(platform: string): Connector {
   const connector = CONNECTORS.find((candidate) => candidate.platform === platform);

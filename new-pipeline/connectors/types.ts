@@ -89,8 +89,21 @@ export interface FetchContext {
  * A source connector, written against one platform's real reporting API. `firstRequest`, `classify` and `parse`
  * are pure, so a saved response body can be replayed through `parse` without any network.
  */
+/** A platform's published rate limits, rounded down; config `platforms.<p>.limits` overrides them. */
+export interface PublishedLimits {
+  requestsPerSecond: number;
+  /** Requests that may go out back to back before spacing applies. */
+  burst: number;
+  /** A tighter limit per account (platforms meter accounts separately); none when undefined. */
+  perAccountRequestsPerSecond?: number;
+}
+
+/** Everything the fetch knows of one platform's API, kept in that platform's folder and listed in `connectors/index.ts`. */
 export interface Connector<R = unknown> {
   readonly platform: Platform;
+  /** Where the real API lives; config `platforms.<p>.baseUrl` (or `--base-url`) overrides it. */
+  readonly defaultBaseUrl: string;
+  readonly publishedLimits: PublishedLimits;
   /** The API and version spoken, e.g. `Google Ads API v21 (REST searchStream)`. */
   readonly api: string;
   /** Bumped whenever what the connector requests or yields changes; recorded with every landed payload. */

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { ClientConfig, LoadedConfig, PlatformSettings } from '../../core/config.js';
 import { BoscoError } from '../../core/errors.js';
 import { PLATFORMS, type Platform } from '../../core/metric-row.js';
-import { connectorFor, DEFAULT_BASE_URLS } from '../connectors/index.js';
+import { connectorFor } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import { resolveCredential } from './credentials.js';
 import type { FetchRequest } from './run-fetch.js';
@@ -52,9 +52,10 @@ export function planFetch(loaded: LoadedConfig, date: string, runId: string, sco
   const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
   for (const platform of used) {
     const settings = config.platforms[platform];
-    connectors.set(platform, connectorFor(platform));
+    const connector = connectorFor(platform);
+    connectors.set(platform, connector);
     endpoints.set(platform, {
-      baseUrl: scope.baseUrl ?? settings?.baseUrl ?? DEFAULT_BASE_URLS[platform],
+      baseUrl: scope.baseUrl ?? settings?.baseUrl ?? connector.defaultBaseUrl,
       credential: resolveCredential(platform, settings, baseDir),
       settings,
     });

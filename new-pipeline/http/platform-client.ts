@@ -1,13 +1,14 @@
 import type { LimitFunction } from 'p-limit';
 import { BoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
+import { connectorFor } from '../connectors/index.js';
 import type { ApiRequest, ApiResponse, Connector } from '../connectors/types.js';
 import { backoffDelay, CircuitBreaker } from './circuit-breaker.js';
 import { PacedQueue } from './paced-queue.js';
 import { TokenBucket } from './token-bucket.js';
 import type { HttpTransport } from './transport.js';
 
-/** How hard one platform may be called. Defaults in `DEFAULT_LIMITS` follow each API's published limits, rounded down. */
+/** How hard one platform may be called. Defaults (`defaultLimits`) take the rates from the platform's connector. */
 export interface PlatformLimits {
   requestsPerSecond: number;
   /** Requests that may go out back to back before spacing applies. */
@@ -38,13 +39,10 @@ const BASE: Omit<PlatformLimits, 'requestsPerSecond' | 'burst'> = {
   breakerCooldownMs: 30_000,
 };
 
-export const DEFAULT_LIMITS: Record<Platform, PlatformLimits> = {
-  google_ads: { ...BASE, requestsPerSecond: 10, burst: 10 },
-  meta_ads: { ...BASE, requestsPerSecond: 5, burst: 5, perAccountRequestsPerSecond: 2 },
-  ga4: { ...BASE, requestsPerSecond: 10, burst: 10 },
-  shopify: { ...BASE, requestsPerSecond: 2, burst: 4, perAccountRequestsPerSecond: 2 },
-  tiktok_ads: { ...BASE, requestsPerSecond: 10, burst: 10 },
-};
+/** A platform's limits before config: its connector's published rate limits, and the rest from `BASE`. */
+export function defaultLimits(platform: Platform): PlatformLimits {
+  return { ...BASE, ...connectorFor(platform).publishedLimits };
+}
 
 /** How long an answer may take before the in-flight cap, when not configured, keeps a platform under its rate. */
 const ANSWER_BUDGET_S = 0.5;
@@ -55,7 +53,7 @@ const ANSWER_BUDGET_S = 0.5;
  * raised rate is then not held back by a concurrency left at its default. The run's sockets still cap the total.
  */
 export function platformLimits(platform: Platform, configured: Partial<PlatformLimits> = {}): PlatformLimits {
-  const limits = { ...DEFAULT_LIMITS[platform], ...configured };
+  const limits = { ...defaultLimits(platform), ...configured };
   if (configured.concurrency === undefined) limits.concurrency = Math.max(limits.concurrency, Math.ceil(limits.requestsPerSecond * ANSWER_BUDGET_S));
   return limits;
 }

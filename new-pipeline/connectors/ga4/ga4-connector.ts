@@ -135,6 +135,8 @@ export function createGa4Connector(options: Ga4ConnectorOptions = {}): Connector
 
   return {
     platform: 'ga4',
+    defaultBaseUrl: 'https://analyticsdata.googleapis.com',
+    publishedLimits: { requestsPerSecond: 10, burst: 10 },
     api: `Google Analytics Data API ${GA4_API_VERSION} (properties.runReport, campaign by date, limit/offset paging)`,
     connectorVersion: '1.0.0',
     recordSchema: Ga4ReportRowSchema,

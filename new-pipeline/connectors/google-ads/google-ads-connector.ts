@@ -198,6 +198,8 @@ function parse(body: unknown, context: FetchContext): PageResult<GoogleAdsRow> {
 
 export const googleAdsConnector: Connector<GoogleAdsRow> = {
   platform: 'google_ads',
+  defaultBaseUrl: 'https://googleads.googleapis.com',
+  publishedLimits: { requestsPerSecond: 10, burst: 10 },
   api: `Google Ads API ${GOOGLE_ADS_API_VERSION} (REST GoogleAdsService.SearchStream, FROM campaign segmented by date)`,
   connectorVersion: '1.0.0',
   recordSchema: GoogleAdsRowSchema,

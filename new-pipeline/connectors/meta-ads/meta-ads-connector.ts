@@ -167,6 +167,8 @@ export function createMetaAdsConnector(options: MetaAdsConnectorOptions = {}): C
 
   return {
     platform: 'meta_ads',
+    defaultBaseUrl: 'https://graph.facebook.com',
+    publishedLimits: { requestsPerSecond: 5, burst: 5, perAccountRequestsPerSecond: 2 },
     api: `Meta Marketing API ${META_API_VERSION} (Graph API ads insights, level=campaign, time_increment=1)`,
     connectorVersion: '1.0.0',
     recordSchema: MetaInsightsRowSchema,

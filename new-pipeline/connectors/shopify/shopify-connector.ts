@@ -276,6 +276,9 @@ export function createShopifyConnector(options: ShopifyConnectorOptions = {}): C
 
   return {
     platform: 'shopify',
+    // Every shop is its own host: `accountBaseUrl` fills in `{shop}` per account.
+    defaultBaseUrl: 'https://{shop}.myshopify.com',
+    publishedLimits: { requestsPerSecond: 2, burst: 4, perAccountRequestsPerSecond: 2 },
     api: `Shopify Admin GraphQL API ${SHOPIFY_API_VERSION} (orders by created_at over the shop's local day)`,
     connectorVersion: '1.0.0',
     recordSchema: ShopifyOrderRecordSchema,

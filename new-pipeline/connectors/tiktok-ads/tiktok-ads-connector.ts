@@ -138,6 +138,8 @@ export function createTiktokAdsConnector(options: TiktokAdsConnectorOptions = {}
 
   return {
     platform: 'tiktok_ads',
+    defaultBaseUrl: 'https://business-api.tiktok.com',
+    publishedLimits: { requestsPerSecond: 10, burst: 10 },
     api: `TikTok API for Business ${TIKTOK_API_VERSION} (report/integrated/get, BASIC, AUCTION_CAMPAIGN by stat_time_day)`,
     connectorVersion: '1.0.0',
     recordSchema: TiktokReportRowSchema,

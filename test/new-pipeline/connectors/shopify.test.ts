@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BoscoError } from '../../../core/errors.js';
 import { createShopifyConnector, SHOPIFY_API_VERSION, shopifyConnector, type ShopifyOrderRecord } from '../../../new-pipeline/connectors/shopify/shopify-connector.js';
-import { DEFAULT_BASE_URLS } from '../../../new-pipeline/connectors/index.js';
 import { ORDERS_QUERY } from '../../../new-pipeline/connectors/shopify/shopify-query.js';
 import type { ApiRequest, ApiResponse, Connector, FetchContext } from '../../../new-pipeline/connectors/types.js';
 import { simulatedShopify } from '../../../new-pipeline/simulator/platforms/shopify.js';
@@ -85,8 +84,8 @@ describe('Shopify connector against the simulated Admin GraphQL API', () => {
   });
 
   it('addresses a real shop by its own host: the default base URL is https://{shop}.myshopify.com', () => {
-    expect(DEFAULT_BASE_URLS.shopify).toBe('https://{shop}.myshopify.com');
-    expect(shopifyConnector.accountBaseUrl!(DEFAULT_BASE_URLS.shopify, 'acme-store')).toBe('https://acme-store.myshopify.com');
+    expect(shopifyConnector.defaultBaseUrl).toBe('https://{shop}.myshopify.com');
+    expect(shopifyConnector.accountBaseUrl!(shopifyConnector.defaultBaseUrl, 'acme-store')).toBe('https://acme-store.myshopify.com');
   });
 
   it('addresses shops by path when the base URL is one host for every shop, as the simulator is', () => {
@@ -95,7 +94,7 @@ describe('Shopify connector against the simulated Admin GraphQL API', () => {
   });
 
   it('accepts the account as a myshopify.com domain and rejects one that is not a shop name', () => {
-    expect(shopifyConnector.accountBaseUrl!(DEFAULT_BASE_URLS.shopify, 'Acme-Store.myshopify.com')).toBe('https://acme-store.myshopify.com');
+    expect(shopifyConnector.accountBaseUrl!(shopifyConnector.defaultBaseUrl, 'Acme-Store.myshopify.com')).toBe('https://acme-store.myshopify.com');
     expect(() => shopifyConnector.accountBaseUrl!(SIM_URL, '../admin')).toThrow(BoscoError);
   });
 

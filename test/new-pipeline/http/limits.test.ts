@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, CircuitBreaker } from '../../../new-pipeline/http/circuit-breaker.js';
 import { PacedQueue } from '../../../new-pipeline/http/paced-queue.js';
-import { DEFAULT_LIMITS, platformLimits, RetryBudget } from '../../../new-pipeline/http/platform-client.js';
+import { defaultLimits, platformLimits, RetryBudget } from '../../../new-pipeline/http/platform-client.js';
 import { TokenBucket } from '../../../new-pipeline/http/token-bucket.js';
 
 describe('token bucket', () => {
@@ -123,7 +123,7 @@ describe('paced queue', () => {
 describe('platform limits', () => {
   it('raises the in-flight cap with a configured rate, so that a higher rate is not held back by it', () => {
     expect(platformLimits('shopify', { requestsPerSecond: 700 }).concurrency).toBe(350);
-    expect(platformLimits('google_ads').concurrency).toBe(DEFAULT_LIMITS.google_ads.concurrency);
+    expect(platformLimits('google_ads').concurrency).toBe(defaultLimits('google_ads').concurrency);
     expect(platformLimits('shopify', { requestsPerSecond: 700, concurrency: 4 }).concurrency).toBe(4);
   });
 });
