@@ -337,6 +337,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await import('./commands/erase.js')).eraseCommand({ ...options, config: globals().config })));
 
+  program
+    .command('retention')
+    .description('what the workspace keeps, and for how long (config "retention")')
+    .command('apply')
+    .description('delete raw payloads, staged partitions, checkpoints and legacy snapshots past their retention (for a daily scheduler)')
+    .option('--dry-run', 'count what would go, delete nothing')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await import('./commands/retention.js')).retentionApplyCommand({ ...options, config: globals().config })));
+
   const runbookCommands = () => import('./commands/runbook.js');
   const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');
   runbook.command('list').description('every runbook, with when to use it')

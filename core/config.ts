@@ -407,6 +407,23 @@ export const ModelSettingsSchema = z
   .refine((models) => models.minHistoryDays <= models.trainingDays, { message: 'must not exceed trainingDays', path: ['minHistoryDays'] });
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;
 
+/** Days kept, counted back from today: raw payloads a year and a month (year-on-year replay), the rest a month. */
+export const RETENTION_DEFAULTS = { rawDays: 400, stagedDays: 30, snapshotDays: 400, checkpointDays: 30 } as const;
+
+const RetentionSettingsSchema = z
+  .object({
+    /** Landed raw payloads (both sides): what lineage points at and replay reads. */
+    rawDays: z.number().int().positive().default(RETENTION_DEFAULTS.rawDays),
+    /** Staged canonical partitions between transform and load. */
+    stagedDays: z.number().int().positive().default(RETENTION_DEFAULTS.stagedDays),
+    /** Legacy snapshots kept for reproducible reconciles. */
+    snapshotDays: z.number().int().positive().default(RETENTION_DEFAULTS.snapshotDays),
+    /** Shadow-run checkpoints (only `--resume` reads them). */
+    checkpointDays: z.number().int().positive().default(RETENTION_DEFAULTS.checkpointDays),
+  })
+  .strict();
+export type RetentionSettings = z.infer<typeof RetentionSettingsSchema>;
+
 export const ConfigSchema = z
   .object({
     /** Folder holding the embedded warehouse and the tool's state; relative to the config file. */
@@ -459,6 +476,8 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ concurrency: 4 }),
+    /** How long the workspace keeps what piles up day after day (`bosco retention apply`). */
+    retention: RetentionSettingsSchema.default(RETENTION_DEFAULTS),
     /** Per-client cutover: where stages live, and the evidence a promotion needs. */
     flags: FlagSettingsSchema.default(FLAG_DEFAULTS),
     /** Forecasts, budget pacing, anomalies and recommendations (`bosco models`, `bosco insights`). */

@@ -2,11 +2,10 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Warehouse } from '../core/warehouse/index.js';
 import { ACCEPTANCES_TABLE } from '../flags/audit.js';
-import { rawRoot } from '../new-pipeline/landing/raw-landing.js';
 import { pipelineTables } from '../new-pipeline/load/pipeline-tables.js';
 import { modelTables } from '../new-pipeline/models/series.js';
-import { stagedRoot } from '../new-pipeline/run/staged-partition.js';
 import { RESULTS_TABLE, RUNS_TABLE } from '../reconcile/history.js';
+import { dayTrees } from './day-trees.js';
 import { LEGACY_SNAPSHOT_ROWS_TABLE, LEGACY_SNAPSHOT_TABLE, SHADOW_NAMESPACE, SHADOW_RUNS_TABLE, SLA_TABLE, SNAPSHOTS_TABLE } from './shadow-tables.js';
 
 /** A table that holds a client's rows, and the column that names the client there. */
@@ -34,11 +33,6 @@ export function clientTables(): ClientTable[] {
   ];
 }
 
-/** The folders that hold files per client: raw and staged payloads of both sides, and shadow checkpoints. */
-function clientFileRoots(workspaceDir: string): string[] {
-  return [rawRoot(workspaceDir), rawRoot(workspaceDir, SHADOW_NAMESPACE), stagedRoot(workspaceDir), stagedRoot(workspaceDir, SHADOW_NAMESPACE), join(workspaceDir, 'shadow', 'checkpoints')];
-}
-
 /** Whether a file name under those roots is the client's: `client=<encoded id>.jsonl.gz` or `client=<encoded id>.json`. */
 export function isClientFile(name: string, clientId: string): boolean {
   const own = `client=${encodeURIComponent(clientId)}`;
@@ -54,7 +48,7 @@ function clientFiles(workspaceDir: string, clientId: string): string[] {
       else if (isClientFile(entry.name, clientId)) found.push(path);
     }
   };
-  for (const root of clientFileRoots(workspaceDir)) if (existsSync(root)) walk(root);
+  for (const root of Object.values(dayTrees(workspaceDir)).flat()) if (existsSync(root)) walk(root);
   return found.sort();
 }
 

@@ -12,6 +12,7 @@ import { checkRawPayload, lineageFor, type RawPayloadState } from '../../new-pip
 import { checkNamespace, ensurePipelineTables, pipelineTables, SERVING_TABLES, type PipelineTables } from '../../new-pipeline/load/pipeline-tables.js';
 import { loadDay, transformDay, type PartitionFilter, type PartitionResult, type PipelineContext } from '../../new-pipeline/run/run-pipeline.js';
 import { newRunId } from '../../reconcile/reconcile.js';
+import { retentionCutoffs } from '../../shadow/retention.js';
 import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 
 export interface StepOptions {
@@ -187,9 +188,12 @@ export async function lineageShowCommand(options: ReadOptions & { client: string
     current.add(m.platform);
     loads.push({ ...m, state, raw_payload: await checkRawPayload(m) });
   }
-  const untraceable = loads.filter((l) => l.state === 'current' && l.raw_payload.state !== 'verified');
+  // A payload missing from a day before the raw retention was deleted as configured: expired, not lost.
+  const rawKeptFrom = retentionCutoffs(resolveReportDate('today', loaded.config.reportingTimeZone), loaded.config.retention).raw;
+  const expired = (load: { raw_payload: RawPayloadState }) => load.raw_payload.state === 'missing' && date < rawKeptFrom;
+  const untraceable = loads.filter((l) => l.state === 'current' && l.raw_payload.state !== 'verified' && !expired(l));
   if (options.format === 'json') {
-    write(JSON.stringify({ client_id: options.client, date, namespace: tables.namespace ?? null, loads }) + '\n');
+    write(JSON.stringify({ client_id: options.client, date, namespace: tables.namespace ?? null, loads: loads.map((l) => ({ ...l, raw_payload_expired: expired(l) })) }) + '\n');
     return untraceable.length > 0 ? 1 : 0;
   }
   for (const m of loads) {
@@ -197,7 +201,8 @@ export async function lineageShowCommand(options: ReadOptions & { client: string
     const detail = payload.state === 'changed' ? ` (now ${payload.sha256})` : payload.state === 'unreadable' ? `: ${payload.error}` : '';
     write(
       `${m.platform} · ${m.state} · loaded ${m.loaded_at} · run ${m.run_id}\n` +
-        `  raw payload   ${m.raw_path}\n  sha256        ${m.raw_sha256} at load\n  check         ${PAYLOAD_TEXT[payload.state]}${detail}\n` +
+        `  raw payload   ${m.raw_path}\n  sha256        ${m.raw_sha256} at load\n` +
+        `  check         ${expired(m) ? `EXPIRED: deleted by retention (raw payloads are kept ${loaded.config.retention.rawDays} days)` : `${PAYLOAD_TEXT[payload.state]}${detail}`}\n` +
         `  fetched       ${m.fetched_at} via ${m.api} (connector ${m.connector_version}), ${m.requests} request(s), ${m.records} record(s)\n` +
         `  transform     ${m.transform_version} → ${m.rows} row(s), schema ${m.schema_fingerprint}\n` +
         Object.entries(m.accounts).map(([id, facts]) => `  account ${id}  ${JSON.stringify(facts)}\n`).join(''),

@@ -150,4 +150,17 @@ describe('bosco pipeline transform | load | replay, lineage show, quality report
     expect(result.stderr.split('\n')[0]).toMatch(message);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('calls a payload deleted by retention expired, not lost: exit 0', async () => {
+    writeFileSync(join(dir.path, 'bosco.config.json'), JSON.stringify({ workspace: '.bosco', clients, retention: { rawDays: 10 } }));
+    const applied = await cli('retention', 'apply', '--format', 'json');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout).files.raw.days).toBe(DAYS.length);
+    const shown = await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('EXPIRED: deleted by retention (raw payloads are kept 10 days)');
+    expect(shown.stdout).not.toContain('WARNING');
+    const json = JSON.parse((await cli('lineage', 'show', '--client', 'client-1', '--date', DAYS[1]!, '--platform', 'meta_ads', '--format', 'json')).stdout);
+    expect(json.loads[0]).toMatchObject({ raw_payload: { state: 'missing' }, raw_payload_expired: true });
+  });
 });
