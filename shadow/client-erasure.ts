@@ -5,7 +5,7 @@ import { ACCEPTANCES_TABLE } from '../flags/audit.js';
 import { pipelineTables } from '../new-pipeline/load/pipeline-tables.js';
 import { modelTables } from '../new-pipeline/models/series.js';
 import { RESULTS_TABLE, RUNS_TABLE } from '../reconcile/history.js';
-import { dayTrees } from './day-trees.js';
+import { dayTrees, deleteRows } from './workspace-data.js';
 import { LEGACY_SNAPSHOT_ROWS_TABLE, LEGACY_SNAPSHOT_TABLE, SHADOW_NAMESPACE, SHADOW_RUNS_TABLE, SLA_TABLE, SNAPSHOTS_TABLE } from './shadow-tables.js';
 
 /** A table that holds a client's rows, and the column that names the client there. */
@@ -61,28 +61,18 @@ export interface ErasureReport {
   files: string[];
 }
 
+/** Where erasures are announced: that one was done, by whom and why (no data of the client). */
+export const ERASURE_TOPIC = 'erasure';
+
 /**
  * Erases everything the workspace holds of one client: its rows in every table of `clientTables()`, in one
  * transaction (all go, or none), then its files. A failure among the files leaves the rows already gone and the
  * rest of the files in place; running it again finishes the job. `dryRun` only counts.
  */
 export async function eraseClient(warehouse: Warehouse, workspaceDir: string, clientId: string, options: { dryRun: boolean }): Promise<ErasureReport> {
-  const rows: Record<string, number> = {};
-  const present: ClientTable[] = [];
-  for (const target of clientTables()) {
-    if (!(await warehouse.describe(target.table)).some((c) => c.name === target.column)) continue;
-    const [counted] = await warehouse.query(`SELECT count(*) AS n FROM ${target.table} WHERE ${target.column} = ?`, [clientId]);
-    const n = Number(counted?.n ?? 0);
-    if (n === 0) continue;
-    rows[target.table] = n;
-    present.push(target);
-  }
+  const selections = clientTables().map(({ table, column }) => ({ table, column, where: `${column} = ?`, params: [clientId] }));
+  const rows = await deleteRows(warehouse, selections, options.dryRun);
   const files = clientFiles(workspaceDir, clientId);
-  if (!options.dryRun) {
-    await warehouse.transaction(async () => {
-      for (const target of present) await warehouse.run(`DELETE FROM ${target.table} WHERE ${target.column} = ?`, [clientId]);
-    });
-    for (const file of files) rmSync(file, { force: true });
-  }
+  if (!options.dryRun) for (const file of files) rmSync(file, { force: true });
   return { client_id: clientId, dry_run: options.dryRun, rows, files: files.map((f) => f.slice(workspaceDir.length + 1)) };
 }

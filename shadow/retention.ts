@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RetentionSettings } from '../core/config.js';
 import { addDays } from '../core/dates.js';
 import type { Warehouse } from '../core/warehouse/index.js';
-import { dayTrees, type DayTreeKind } from './day-trees.js';
+import { dayTrees, deleteRows, type DayTreeKind } from './workspace-data.js';
 import { LEGACY_SNAPSHOT_ROWS_TABLE, LEGACY_SNAPSHOT_TABLE, SNAPSHOTS_TABLE } from './shadow-tables.js';
 
 /** Per kind of data, the first day kept: anything of an earlier day goes. */
@@ -70,21 +70,8 @@ export async function applyRetention(warehouse: Warehouse, workspaceDir: string,
       }
     }
   }
-  const rows: Record<string, number> = {};
-  const present: string[] = [];
-  for (const table of SNAPSHOT_TABLES) {
-    if ((await warehouse.describe(table)).length === 0) continue;
-    const [counted] = await warehouse.query(`SELECT count(*) AS n FROM ${table} WHERE date < CAST(? AS DATE)`, [cutoffs.snapshots]);
-    const n = Number(counted?.n ?? 0);
-    if (n === 0) continue;
-    rows[table] = n;
-    present.push(table);
-  }
-  if (!options.dryRun) {
-    await warehouse.transaction(async () => {
-      for (const table of present) await warehouse.run(`DELETE FROM ${table} WHERE date < CAST(? AS DATE)`, [cutoffs.snapshots]);
-    });
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  }
+  const selections = SNAPSHOT_TABLES.map((table) => ({ table, column: 'date', where: 'date < CAST(? AS DATE)', params: [cutoffs.snapshots] }));
+  const rows = await deleteRows(warehouse, selections, options.dryRun);
+  if (!options.dryRun) for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   return { today, dry_run: options.dryRun, cutoffs, files, rows };
 }

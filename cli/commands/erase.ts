@@ -4,10 +4,7 @@ import { openBus } from '../../core/bus/index.js';
 import { loadConfig } from '../../core/config.js';
 import { BoscoError } from '../../core/errors.js';
 import { openWarehouse } from '../../core/warehouse/index.js';
-import { eraseClient, type ErasureReport } from '../../shadow/client-erasure.js';
-
-/** Where erasures are announced: the record that one was done, by whom and why (no data of the client). */
-export const ERASURE_TOPIC = 'erasure';
+import { ERASURE_TOPIC, eraseClient, type ErasureReport } from '../../shadow/client-erasure.js';
 
 export interface EraseOptions {
   config?: string;

@@ -9,8 +9,6 @@ export interface RetentionOptions {
   dryRun?: boolean;
   format?: 'table' | 'json';
   write?: (text: string) => void;
-  /** Today, in the reporting zone; default the real one. */
-  today?: string;
 }
 
 function render(report: RetentionReport): string {
@@ -29,7 +27,7 @@ function render(report: RetentionReport): string {
  */
 export async function retentionApplyCommand(options: RetentionOptions): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
-  const today = options.today ?? resolveReportDate('today', loaded.config.reportingTimeZone);
+  const today = resolveReportDate('today', loaded.config.reportingTimeZone);
   const warehouse = await openWarehouse(loaded);
   let report: RetentionReport;
   try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventLog } from '../../core/bus/local/local-event-log.js';
 import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
-import { clientTables, isClientFile } from '../../shadow/client-erasure.js';
+import { clientTables, ERASURE_TOPIC, isClientFile } from '../../shadow/client-erasure.js';
 import { makeTempDir, runCli } from '../helpers/cli.js';
 
 describe('which files are a client’s', () => {
@@ -85,7 +85,7 @@ describe('bosco erase', () => {
     expect(await rowsOf(dir.path, 'acme-retail')).toEqual(othersBefore);
     expect(filesOf(dir.path, 'acme-retail').length).toBeGreaterThan(0);
 
-    const events = await new LocalEventLog(join(dir.path, '.bosco', 'events')).read<Record<string, unknown>>('erasure');
+    const events = await new LocalEventLog(join(dir.path, '.bosco', 'events')).read<Record<string, unknown>>(ERASURE_TOPIC);
     expect(events.map((e) => [e.type, e.data.client_id, e.data.actor, e.data.reason])).toEqual([['client.erased', 'kestrel-home', 'dpo', 'client left (DPO-12)']]);
 
     const again = await cli('erase', '--client', 'kestrel-home', '--reason', 'client left (DPO-12)');
