@@ -3,8 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { openBus } from '../core/bus/index.js';
 import type { LoadedConfig } from '../core/config.js';
 import { getLogger } from '../core/logger.js';
-import { sharedWarehouse } from '../core/warehouse/access.js';
-import { openWarehouse } from '../core/warehouse/index.js';
+import { warehouseWhileBusy } from '../core/warehouse/access.js';
 import { openStageStore } from '../flags/index.js';
 import { installErrorHandlers } from './api/errors.js';
 import { registerHealthRoutes } from './api/health-routes.js';
@@ -63,6 +62,8 @@ function logStageEvent(event: StageViewEvent): void {
 export interface OpenServeOptions {
   /** How long the stage view reuses one read of the store, in ms. Default 1000 (writes through `deps.stageStore` show at once). */
   stageCacheMs?: number;
+  /** How long the warehouse stays open after the last request, in ms. Default 1000. */
+  warehouseIdleMs?: number;
 }
 
 /** The server's dependencies for a workspace, and how to close them. */
@@ -72,13 +73,15 @@ export interface OpenedServeDeps {
 }
 
 /**
- * Opens what `bosco serve` holds for its lifetime: the workspace warehouse (an embedded DuckDB file admits one
- * process, so other bosco commands that need it wait until the server stops), the stage store behind a caching
- * view, the bus, and the API keys of the config and the keys file.
+ * Opens what `bosco serve` uses for its lifetime: the workspace warehouse, held while requests come and let go
+ * between them (an embedded DuckDB file admits one process, so `bosco flags` and other commands get it in the
+ * gaps), the stage store behind a caching view, the bus, and the API keys of the config and the keys file.
  */
 export async function openServeDeps(loaded: LoadedConfig, options: OpenServeOptions = {}): Promise<OpenedServeDeps> {
   const auth = apiKeyAuthenticator(keyring(loaded.config.serve.keys, keysFilePath(loaded)));
-  const warehouse = sharedWarehouse(await openWarehouse(loaded));
+  const warehouse = warehouseWhileBusy(loaded, { idleMs: options.warehouseIdleMs });
+  // Opened once now, so a workspace that cannot be opened stops the server before it listens.
+  await warehouse.use(async () => undefined);
   const store = await openStageStore(loaded).catch(async (error: unknown) => {
     await warehouse.close();
     throw error;

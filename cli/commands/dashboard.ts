@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError, isBoscoError, messageOf } from '../../core/errors.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
+import { warehousePerUse } from '../../core/warehouse/access.js';
 import { openStageStore } from '../../flags/index.js';
 import { STAGES } from '../../flags/types.js';
 import { DEFAULT_REPORT_DAYS, gatherCutoverReport, type CutoverReport } from '../../serve/dashboard/cutover-report.js';
@@ -44,18 +44,15 @@ export async function dashboardCommand(options: DashboardOptions): Promise<numbe
   }
   const now = new Date();
   const today = resolveReportDate('today', loaded.config.reportingTimeZone, now);
-  const warehouse = await openWarehouse(loaded).catch((error: unknown) => {
-    if (isBoscoError(error) && error.code === 'WORKSPACE_LOCKED') {
-      throw new BoscoError('WORKSPACE_LOCKED', error.message, { hint: 'if `bosco serve` holds the workspace, save its page instead (GET /dashboard, signed in with an admin key), or stop it and run again', cause: error });
-    }
-    throw error;
-  });
-  let report: CutoverReport;
-  try {
-    report = await gatherCutoverReport(warehouse, records, loaded.config, today, now, { days });
-  } finally {
-    await warehouse.close();
-  }
+  // Waits while another process (a busy `bosco serve`) has the workspace's warehouse.
+  const report = await warehousePerUse(loaded)
+    .use((warehouse) => gatherCutoverReport(warehouse, records, loaded.config, today, now, { days }))
+    .catch((error: unknown) => {
+      if (isBoscoError(error) && error.code === 'WORKSPACE_LOCKED') {
+        throw new BoscoError('WORKSPACE_LOCKED', error.message, { hint: 'if a busy `bosco serve` holds the workspace, save its page instead (GET /dashboard, signed in with an admin key), or run again', cause: error });
+      }
+      throw error;
+    });
   try {
     mkdirSync(dirname(out), { recursive: true });
     // Written beside and renamed, so a reader never sees half a page.

@@ -53,7 +53,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
             ? `  No API keys yet: every /v1 request answers 401. Add one with: bosco serve keys add --client <id>\n`
             : `  ${keys.length} API key${keys.length === 1 ? '' : 's'} (${keys.length - admins} client, ${admins} admin); keys added with bosco serve keys add apply without a restart\n`) +
           (isLoopback(host) ? '' : `  Listening beyond this machine over plain HTTP: put a TLS-terminating proxy in front.\n`) +
-          `  The workspace warehouse is held until this server stops: other bosco commands that need it wait for it.\n`,
+          `  The workspace warehouse is held while requests come and let go between them: bosco flags and other commands get it in the gaps.\n`,
       );
       const until =
         options.until ??

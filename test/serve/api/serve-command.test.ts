@@ -82,6 +82,25 @@ describe('bosco serve and bosco serve keys', () => {
     expect(output).toContain('1 API key (1 client, 0 admin)');
   });
 
+  it('lends the workspace warehouse between requests: bosco flags moves a client while the server runs, and the server serves the new stage', async () => {
+    await serveKeysAddCommand({ config, client: 'acme', format: 'json', write });
+    const { key } = JSON.parse(output) as { key: string };
+    const stageOf = async (url: string) => (await fetch(`${url}${METRICS}`, { headers: { 'x-api-key': key }, signal: AbortSignal.timeout(10_000) })).headers.get('x-bosco-stage');
+    await serveCommand({
+      config,
+      write,
+      until: async (url) => {
+        expect(await stageOf(url)).toBe('legacy');
+        const promoted = await runCli(['flags', 'promote', 'acme', '--reason', 'start the dual run', '--actor', 'support'], { cwd: dir, timeoutMs: 60_000 });
+        expect(promoted.code, promoted.stderr).toBe(0);
+        await eventually(async () => expect(await stageOf(url)).toBe('shadow'));
+        const history = await runCli(['flags', 'history', 'acme', '--format', 'json'], { cwd: dir, timeoutMs: 60_000 });
+        expect(JSON.parse(history.stdout).entries).toEqual([expect.objectContaining({ action: 'promote', from_stage: 'legacy', to_stage: 'shadow', actor: 'support' })]);
+      },
+    });
+    expect(output).toContain('let go between them');
+  });
+
   it('makes admin keys acting as a named person, and lists keys without their hashes', async () => {
     await serveKeysAddCommand({ config, admin: true, actor: 'ops@example.com', id: 'ops', write });
     expect(output).toMatch(/Added API key ops \(admin, acting as ops@example\.com\)/);
