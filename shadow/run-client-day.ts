@@ -38,7 +38,14 @@ export interface ShadowEnvironment {
   legacy: ResolvedSource;
   /** Sends every platform's calls here instead of the configured base URLs (the simulator, in the demo). */
   baseUrl?: string;
+  /**
+   * What time it is for a client's run of a day, for its SLA (at-risk estimate, completion against 08:00). Default
+   * the real clock; the demo, which replays past nights in one go, stamps each as run in its night.
+   */
+  clock?: (client: ClientConfig, date: string) => Date;
 }
+
+const nowFor = (env: ShadowEnvironment, client: ClientConfig, date: string): Date => env.clock?.(client, date) ?? new Date();
 
 export interface ClientDayResult {
   clientId: string;
@@ -91,7 +98,7 @@ async function callsLastLoaded(env: ShadowEnvironment, clientId: string, tables:
  * missed, which the day's SLA record says once it completes or fails.
  */
 async function warnIfAtRisk(env: ShadowEnvironment, client: ClientConfig, date: string, timeZone: string, tables: PipelineTables, shadowRunId: string): Promise<void> {
-  const now = new Date();
+  const now = nowFor(env, client, date);
   const deadline = slaDeadline(date, timeZone);
   if (slaStatus(deadline, null, now) === 'missed') return;
   const rates: Record<string, number> = {};
@@ -165,7 +172,7 @@ async function recordFailure(env: ShadowEnvironment, client: ClientConfig, date:
         new_lineage_run_id: done['new.load']?.detail.lineage_run_id ?? null, quarantined_partitions: Number(done['new.load']?.detail.quarantined ?? 0), error: reason, finished_at: new Date().toISOString(),
       },
     ]);
-    if (!done['new.load']) await recordSla(env.bus, warehouse, client.id, date, timeZone, null);
+    if (!done['new.load']) await recordSla(env.bus, warehouse, client.id, date, timeZone, null, nowFor(env, client, date));
   });
 }
 
@@ -215,7 +222,7 @@ export async function runClientDay(env: ShadowEnvironment, client: ClientConfig 
         const failed = [...staged, ...results].filter((r) => r.status === 'failed');
         if (failed.length > 0) throw new BoscoError('PLATFORM_FAILED', `load failed for ${failed.map((r) => `${r.platform} (${r.reason})`).join('; ')}`, { hint: 'fix the cause, then rerun with --resume' });
         // The new side is complete now: that instant is what the 08:00 deadline is measured against.
-        const sla = await recordSla(env.bus, warehouse, client.id, date, timeZone, new Date());
+        const sla = await recordSla(env.bus, warehouse, client.id, date, timeZone, nowFor(env, client, date));
         // The run that loaded is the one lineage names: a resumed run that skips this step links to it, not to itself.
         return { rows: results.reduce((sum, r) => sum + r.rows, 0), quarantined: results.filter((r) => r.status === 'quarantined').length, sla, lineage_run_id: shadowRunId };
       }),

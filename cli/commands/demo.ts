@@ -11,7 +11,7 @@ import { modelTables } from '../../new-pipeline/models/series.js';
 import { startSimulator } from '../../new-pipeline/simulator/server.js';
 import { newRunId } from '../../reconcile/reconcile.js';
 import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
-import { demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
+import { DEMO_NIGHTLY_RUN, demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
 import { dashboardCommand } from './dashboard.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
@@ -86,7 +86,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const stages = await openStageStore(loaded);
   let findings;
   try {
-    write(`Simulated platforms on ${sim.url} (a loopback stand-in for the real APIs). Dual run of ${loaded.config.clients.length} clients × ${days} days ending ${yesterday}:\n`);
+    write(`Simulated platforms on ${sim.url} (a loopback stand-in for the real APIs). Dual run of ${loaded.config.clients.length} clients × ${days} days ending ${yesterday}, each night replayed as if run at ${DEMO_NIGHTLY_RUN} in the client's time zone:\n`);
     ({ findings } = await runDualRunDemo({
       loaded, warehouse, bus, stages, world: sim.world, simUrl: sim.url, credential: sim.token, lastDate: yesterday, days,
       onDay: (date, summary) => {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../core/dates.js';
 import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
 import type { ReconcileReport } from '../../reconcile/types.js';
 import { DEMO_CLIENT_IDS } from '../../shadow/demo/dual-run-demo.js';
@@ -33,6 +34,15 @@ describe('bosco demo', () => {
     expect(html).toMatch(/data-stage-count="shadow"><span class="n">20</);
     expect(html).toContain('kestrel-home');
     expect(html).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it('stamps each replayed night as run in the client’s night, so every day met its 08:00 deadline', async () => {
+    // The demo ran 4 days ending yesterday, in one go, after every deadline but yesterday's had passed.
+    const sla = await runCli(['sla', 'report', '--from', addDays(report.date, -3), '--to', report.date, '--format', 'json'], { cwd: dir.path });
+    expect(sla.code, sla.stderr).toBe(0);
+    const rates = JSON.parse(sla.stdout).clients as Array<{ met: number; missed: number }>;
+    expect(rates).toHaveLength(20);
+    expect(rates.every((r) => r.met === 4 && r.missed === 0)).toBe(true);
   });
 
   it('fails exactly the clients whose legacy quirks were switched on', () => {
