@@ -87,6 +87,14 @@ export function demoConfigFile(base: LoadedConfig, simUrl: string, credentialEnv
     clients: demoClients(),
     platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: simUrl, credential: { env: credentialEnv }, limits }])),
     shadow: { concurrency: 4 },
+    // The rollout the architecture plans, for the dashboard: everyone in shadow first, then a pilot, then the rest.
+    flags: {
+      phases: [
+        { name: 'Month 1: every client in shadow', clients: [...DEMO_CLIENT_IDS], target: 'shadow' },
+        { name: 'Month 2: pilot clients live', clients: DEMO_CLIENT_IDS.slice(0, 5), target: 'live' },
+        { name: 'Month 3: most clients live', clients: DEMO_CLIENT_IDS.slice(5), target: 'live' },
+      ],
+    },
   };
 }
 

@@ -33,6 +33,8 @@ describe('bosco demo', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/data-stage-count="shadow"><span class="n">20</);
     expect(html).toContain('kestrel-home');
+    // The demo plans its rollout, so leadership sees the phases too.
+    expect(html).toContain('Month 2: pilot clients live');
     expect(html).not.toMatch(/(src|href)="https?:/);
   });
 
