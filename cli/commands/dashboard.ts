@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError, isBoscoError, messageOf } from '../../core/errors.js';
 import { warehousePerUse } from '../../core/warehouse/access.js';
@@ -31,9 +31,13 @@ function summary(report: CutoverReport, out: string): string {
  * controls), from the same report `GET /v1/cutover` serves.
  */
 export async function dashboardCommand(options: DashboardOptions): Promise<number> {
+  return writeDashboard(await loadConfig({ explicitPath: options.config }), options);
+}
+
+/** Writes the static dashboard of the workspace `loaded` names (the demo passes its own config). */
+export async function writeDashboard(loaded: LoadedConfig, options: Omit<DashboardOptions, 'config'>): Promise<number> {
   const days = options.days ?? DEFAULT_REPORT_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new BoscoError('USAGE', `--days ${days} is out of range`, { hint: 'give a whole number of days from 1 to 366' });
-  const loaded = await loadConfig({ explicitPath: options.config });
   const out = resolve(options.out);
   const store = await openStageStore(loaded);
   let records;

@@ -12,7 +12,7 @@ import { startSimulator } from '../../new-pipeline/simulator/server.js';
 import { newRunId } from '../../reconcile/reconcile.js';
 import { SHADOW_NAMESPACE } from '../../shadow/shadow-tables.js';
 import { DEMO_NIGHTLY_RUN, demoConfig, demoConfigFile, runDualRunDemo } from '../../shadow/demo/dual-run-demo.js';
-import { dashboardCommand } from './dashboard.js';
+import { writeDashboard } from './dashboard.js';
 import { reconcileCommand, type OutputFormat } from './reconcile.js';
 
 export interface DemoOptions {
@@ -113,7 +113,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   await reconcileCommand({ date: yesterday, config: options.config, format: options.format ?? 'table', write, isTTY: options.isTTY });
   // Leadership's view of the same run: the cutover dashboard as one static file, from the same report the server serves.
   write('\n');
-  await dashboardCommand({ config: options.config, out: join(loaded.workspaceDir, 'cutover.html'), write });
+  await writeDashboard(loaded, { out: join(loaded.workspaceDir, 'cutover.html'), write });
   write(`\nNext: bosco reconcile --date ${yesterday} --client kestrel-home --rows   (drill into one client)\n`);
   if (wroteConfig) write(`Wrote bosco.config.json (the demo's clients); bosco flags list, bosco serve (its /dashboard) and later shadow runs use it.\n`);
   return 0;
