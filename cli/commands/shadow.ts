@@ -13,7 +13,7 @@ import { recordOverdueDays, type ClientDayResult, type ShadowEnvironment } from 
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
-import { sharedWarehouse, warehousePerUse, type WarehouseAccess } from '../../core/warehouse/access.js';
+import { warehousePerUse, warehouseWhileBusy, type WarehouseAccess } from '../../core/warehouse/access.js';
 import { dispatchShadowJobs, JOB_TOPIC, runShadowWorker } from '../../shadow/dispatch.js';
 import { defaultSources } from '../defaults.js';
 
@@ -107,7 +107,8 @@ export function shadowExitCode(results: readonly ClientDayResult[]): number {
 
 async function runDays(options: ShadowRunOptions, dates: readonly string[]): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
-  const access = sharedWarehouse(await openWarehouse(loaded));
+  // Held while the run uses it and lent between steps, so a `bosco serve` on the same embedded file keeps answering.
+  const access = warehouseWhileBusy(loaded, { waitMs: 120_000 });
   const env = await shadowEnvironment(loaded, access, options.baseUrl);
   let clients;
   try {
@@ -127,6 +128,8 @@ async function runDays(options: ShadowRunOptions, dates: readonly string[]): Pro
   const bar = isTTY ? new cliProgress.SingleBar({ format: 'shadow {date} {bar} {value}/{total} clients · {errors} failed', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
   const summaries: ShadowDaySummary[] = [];
   try {
+    // Earlier days that failed before their deadline and were never rerun are missed now: say so (once) first.
+    await access.use((warehouse) => recordOverdueDays(env.bus, warehouse));
     const shadowRunId = newShadowRunId();
     for (const date of dates) {
       let errors = 0;

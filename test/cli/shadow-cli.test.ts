@@ -16,7 +16,7 @@ import { SERVING_TABLES } from '../../new-pipeline/load/pipeline-tables.js';
 import { loadDay, transformDay } from '../../new-pipeline/run/run-pipeline.js';
 import { simFxRatesCsv } from '../../new-pipeline/simulator/fx.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
-import { SHADOW_RUNS_TABLE, SHADOW_TABLES } from '../../shadow/shadow-tables.js';
+import { ensureShadowTables, SHADOW_RUNS_TABLE, SHADOW_TABLES, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { SHADOW_TOPIC } from '../../shadow/run-client-day.js';
 import { makeTempDir, REPO_ROOT, runCli } from '../helpers/cli.js';
 
@@ -174,6 +174,22 @@ describe('bosco shadow run', () => {
       await warehouse.close();
     }
   }, 240_000);
+
+  it('records as missed, with one sla.missed, an earlier day that failed before its deadline and was never rerun', async () => {
+    const dir = await workspace('overdue');
+    const warehouse = await DuckDbWarehouse.open({ path: join(dir, '.bosco', 'warehouse.duckdb') });
+    try {
+      await ensureShadowTables(warehouse);
+      await warehouse.replacePartition(SLA_TABLE, { client_id: 'client-2', date: '2026-01-05' }, [{ time_zone: 'UTC', deadline: '2026-01-06T08:00:00.000Z', completed_at: null, status: 'pending' }]);
+    } finally {
+      await warehouse.close();
+    }
+    const run = await runCli(['shadow', 'run', '--date', DATE, '--client', 'client-1'], { cwd: dir, env: tokens, timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const events = await new LocalEventLog(join(dir, '.bosco', 'events')).read<{ client_id?: string; date?: string }>(SHADOW_TOPIC);
+    // The run's own day may be missed too, depending on the hour this test runs: only the seeded day is checked.
+    expect(events.filter((e) => e.type === 'sla.missed' && e.data.date === '2026-01-05').map((e) => e.data.client_id)).toEqual(['client-2']);
+  }, 120_000);
 
   it('refuses a client that is not in shadow, and a backfill range given backwards', async () => {
     const dir = await workspace('refusals');
