@@ -329,8 +329,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('erase')
-    .description("erase a departed client's data from the workspace: every table's rows (one transaction), its payloads and checkpoints")
-    .requiredOption('--client <id>', 'the client, already removed from the config')
+    .description("erase a departed client's data from the workspace (every table's rows in one transaction, its payloads and checkpoints), or with --order one person's Shopify orders")
+    .requiredOption('--client <id>', 'the client (without --order: already removed from the config)')
+    .option('--order <gid>', 'erase only this Shopify order (gid://shopify/Order/<digits>) from the landed payloads; repeat or comma-separate for more', collect)
     .option('--reason <text>', 'why (the request or ticket); required unless --dry-run')
     .option('--actor <name>', 'who erases, for the erasure event (default: BOSCO_ACTOR or the OS user)')
     .option('--dry-run', 'count what would be erased, erase nothing')
