@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventLog } from '../../core/bus/local/local-event-log.js';
@@ -88,15 +88,20 @@ describe('bosco erase --order', () => {
     expect(orders.length).toBeGreaterThan(1);
     const [order] = orders as [string];
     const rowsBefore = await metricRows();
+    // The same day as a shadow run would have landed it, in the shadow tree.
+    const shadowFile = partitionPath(join(dir.path, '.bosco'), { date: DAY, platform: 'shopify', clientId: 'acme' }, 'shadow');
+    mkdirSync(dirname(shadowFile), { recursive: true });
+    copyFileSync(rawFile(), shadowFile);
 
     const dry = await cli('erase', '--client', 'acme', '--order', order, '--dry-run', '--format', 'json');
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ orders_found: 1, orders_not_found: 0, files: [{ side: 'serving', date: DAY }] });
+    expect(JSON.parse(dry.stdout)).toMatchObject({ orders_found: 1, orders_not_found: 0, files: [{ side: 'serving', date: DAY }, { side: 'shadow', date: DAY }] });
     expect(rawText()).toContain(`"${order}"`);
 
     const erased = await cli('erase', '--client', 'acme', '--order', order, '--reason', 'data subject request (DPO-31)', '--actor', 'dpo');
     expect(erased.code, erased.stderr).toBe(0);
-    expect(erased.stdout).toMatch(/^Erased 1 order\(s\) of acme from 1 payload file\(s\)/);
+    expect(erased.stdout).toMatch(/^Erased 1 order\(s\) of acme from 2 payload file\(s\)/);
+    expect(gunzipSync(readFileSync(shadowFile)).toString('utf8')).not.toContain(`"${order}"`);
     expect(rawText()).not.toContain(`"${order}"`);
     expect(rawText()).toContain(`"${orders[1]}"`);
     expect(await metricRows()).toEqual(rowsBefore);
@@ -104,6 +109,9 @@ describe('bosco erase --order', () => {
     const lineage = await cli('lineage', 'show', '--client', 'acme', '--date', DAY, '--format', 'json');
     expect(lineage.code, lineage.stderr).toBe(0);
     expect(JSON.parse(lineage.stdout).loads[0]).toMatchObject({ state: 'current', raw_payload: { state: 'verified' } });
+    const shadowLineage = await cli('lineage', 'show', '--client', 'acme', '--date', DAY, '--namespace', 'shadow', '--format', 'json');
+    expect(shadowLineage.code, shadowLineage.stderr).toBe(0);
+    expect(JSON.parse(shadowLineage.stdout).loads[0]).toMatchObject({ state: 'current', raw_payload: { state: 'verified' } });
 
     const events = await new LocalEventLog(join(dir.path, '.bosco', 'events')).read<Record<string, unknown>>(ERASURE_TOPIC);
     expect(events.map((e) => [e.type, e.data.client_id, e.data.orders, e.data.actor])).toEqual([['orders.erased', 'acme', 1, 'dpo']]);
