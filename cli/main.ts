@@ -60,7 +60,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('the whole dual run on embedded defaults: simulator, legacy emulator and shadow runs for 20 clients, then yesterday’s reconcile')
+    .description('the whole dual run on embedded defaults: simulator, legacy emulator and shadow runs for 20 clients, then yesterday’s reconcile and the cutover dashboard')
     .option('--days <n>', 'days of dual run ending yesterday (default 14)', positiveInteger)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
     .action(async (options) => setExitCode(await (await import('./commands/demo.js')).demoCommand({ ...options, config: globals().config })));
@@ -346,6 +346,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--dry-run', 'count what would go, delete nothing')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
     .action(async (options) => setExitCode(await (await import('./commands/retention.js')).retentionApplyCommand({ ...options, config: globals().config })));
+
+  program
+    .command('config')
+    .description('the config file: bosco.config.json, or --config')
+    .command('check')
+    .description('validate the config and say what will fail at run time (missing credentials, a dataset outside the EU); exit 1 on a warning')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .action(async (options) => setExitCode(await (await import('./commands/config.js')).configCheckCommand({ ...options, config: globals().config })));
 
   const runbookCommands = () => import('./commands/runbook.js');
   const runbook = program.command('runbook').description('operator runbooks: list them, print one, run the cutover pre-checks');

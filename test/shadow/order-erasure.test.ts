@@ -40,12 +40,13 @@ describe('pseudonymising orders in a landed payload', () => {
     expect(erased).toEqual(['gid://shopify/Order/1002']);
     expect(lines).toEqual(before);
     const [, first, second] = out as Array<ReturnType<typeof ordersPage>>;
+    const [, page1, page2] = before as Array<ReturnType<typeof ordersPage>>;
     const erasedEdge = first!.body.data.orders.edges[1]!;
-    expect(erasedEdge).toEqual({ cursor: ERASED_TEXT, node: { ...before[1]!.body!.data.orders.edges[1]!.node, id: ERASED_ORDER_ID, name: ERASED_TEXT } });
+    expect(erasedEdge).toEqual({ cursor: ERASED_TEXT, node: { ...page1!.body.data.orders.edges[1]!.node, id: ERASED_ORDER_ID, name: ERASED_TEXT } });
     expect(first!.body.data.orders.pageInfo.endCursor).toBe(ERASED_TEXT);
     expect(second!.request.body.variables.after).toBe(ERASED_TEXT);
-    expect(first!.body.data.orders.edges[0]).toEqual(before[1]!.body!.data.orders.edges[0]);
-    expect(second!.body.data.orders.edges).toEqual(before[2]!.body!.data.orders.edges);
+    expect(first!.body.data.orders.edges[0]).toEqual(page1!.body.data.orders.edges[0]);
+    expect(second!.body.data.orders.edges).toEqual(page2!.body.data.orders.edges);
     expect(JSON.stringify(out)).not.toContain('1002');
   });
 });
