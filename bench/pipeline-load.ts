@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { PLATFORMS, type Platform } from '../core/metric-row.js';
+import type { Platform } from '../core/metric-row.js';
+import { SIMULATED_PLATFORM_NAMES } from '../new-pipeline/simulator/platforms/index.js';
 import { CONNECTORS } from '../new-pipeline/connectors/index.js';
 import type { Connector } from '../new-pipeline/connectors/types.js';
 import { runFetch } from '../new-pipeline/fetch/run-fetch.js';
@@ -52,7 +53,7 @@ function clientsOf(count: number) {
   return Array.from({ length: count }, (_, i) => ({
     id: `bench-${i}`,
     currency: ['USD', 'EUR', 'GBP'][i % 3]!,
-    accounts: PLATFORMS.map((platform) => ({ platform, accountId: platform === 'shopify' ? `benchshop${i}` : `${7000 + i}${PLATFORMS.indexOf(platform)}` })),
+    accounts: SIMULATED_PLATFORM_NAMES.map((platform) => ({ platform, accountId: platform === 'shopify' ? `benchshop${i}` : `${7000 + i}${SIMULATED_PLATFORM_NAMES.indexOf(platform)}` })),
   }));
 }
 
@@ -68,7 +69,7 @@ async function landDay(clients: number): Promise<Day> {
     try {
       const connectors = new Map<Platform, Connector>(CONNECTORS.map((c) => [c.platform, c]));
       const limits = { requestsPerSecond: 2000, burst: 500, perAccountRequestsPerSecond: 2000 };
-      const endpoints = new Map(PLATFORMS.map((p) => [p, { baseUrl: sim.url, credential: sim.token, settings: { limits } }] as const));
+      const endpoints = new Map(SIMULATED_PLATFORM_NAMES.map((p) => [p, { baseUrl: sim.url, credential: sim.token, settings: { limits } }] as const));
       const summary = await runFetch({ runId: 'bench-fetch', date: DATE, clients: config, connectors, endpoints, workspaceDir: join(dir, 'ws'), sockets: 32, partitionConcurrency: 16 });
       const failed = summary.partitions.filter((p) => p.status === 'failed');
       if (failed.length > 0) throw new Error(`landing the bench day failed: ${failed[0]!.error}`);
@@ -179,7 +180,7 @@ export async function runLoadBench(sizes = (process.env.BENCH_LOAD_CLIENTS ?? '5
   const fullDayHours = (TB_MONTH_DAY_BYTES / largeDay) * large.seconds / 3600;
   const header = ['clients', 'partitions', 'rows', 'raw MB', 'transform s', 'load s', 'seconds', 'cpu s', 'rows/s', 'peak RSS MB (transform / load)'];
   const lines = results.map((r) => [
-    String(r.clients), String(r.clients * PLATFORMS.length), String(r.rows), fixed(r.rawMb, 1), fixed(r.transformSeconds, 2), fixed(r.loadSeconds, 2), fixed(r.seconds, 2),
+    String(r.clients), String(r.clients * SIMULATED_PLATFORM_NAMES.length), String(r.rows), fixed(r.rawMb, 1), fixed(r.transformSeconds, 2), fixed(r.loadSeconds, 2), fixed(r.seconds, 2),
     fixed(r.cpuSeconds, 2), String(r.rowsPerSecond), `${r.peakRssMb} (${r.transformPeakRssMb} / ${r.loadPeakRssMb})`,
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));

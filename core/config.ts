@@ -58,29 +58,9 @@ export const SourceEntrySchema = z.union([
 ]);
 export type SourceEntry = z.infer<typeof SourceEntrySchema>;
 
-export interface ConversionDefinition {
-  /** What counts for a client that lists nothing for the platform. */
-  default: readonly string[];
-  /** The names the platform's connector fetches (metric fields of its report); absent: any action type its API reports. */
-  choices?: readonly string[];
-}
-
-/** What counts as a conversion on each platform. */
-export const CONVERSION_DEFINITIONS: Record<Platform, ConversionDefinition> = {
-  google_ads: { default: ['conversions'], choices: ['conversions'] },
-  // Not `omni_purchase` as well: Meta reports it as a superset of `purchase`, so listing both counts purchases twice.
-  meta_ads: { default: ['purchase'] },
-  ga4: { default: ['keyEvents'], choices: ['keyEvents'] },
-  shopify: { default: ['orders'], choices: ['orders'] },
-  // `conversion` counts the campaign's optimisation event, which need not be a purchase.
-  tiktok_ads: { default: ['complete_payment'], choices: ['complete_payment', 'conversion'] },
-};
-
+/** Per platform, the conversions a client counts; which names a platform takes is checked where its connector is known. */
 const ConversionsSchema = z.partialRecord(z.enum(PLATFORMS), z.array(z.string().min(1)).min(1)).superRefine((conversions, ctx) => {
   for (const [platform, names = []] of Object.entries(conversions) as Array<[Platform, string[] | undefined]>) {
-    const { choices } = CONVERSION_DEFINITIONS[platform];
-    const unknown = choices && names.find((name) => !choices.includes(name));
-    if (unknown !== undefined) ctx.addIssue({ code: 'custom', path: [platform], message: `'${unknown}' is not a ${platform} conversion; use ${choices!.join(' or ')}` });
     // The names are summed: one listed twice would count its conversions twice.
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: [platform], message: 'a conversion is listed twice' });
   }
@@ -100,7 +80,7 @@ export const ClientSchema = z
     /**
      * Per platform, the action types (Meta) or report metrics that count as conversions for this client, e.g.
      * `{ "meta_ads": ["lead"] }`; their values are summed into conversions and revenue. A platform not listed counts
-     * its default from `CONVERSION_DEFINITIONS`. Read it through `conversionsFor`.
+     * its platform's default (`conversions` of its `PlatformDefinition`). Read it through `conversionsFor`.
      */
     conversions: ConversionsSchema.optional(),
     /** Spend budgets in the client's currency, for pacing (`bosco insights`). Default: none, and pacing says so. */
@@ -109,10 +89,6 @@ export const ClientSchema = z
   .strict();
 export type ClientConfig = z.infer<typeof ClientSchema>;
 
-/** What counts as a conversion for `client` on `platform`: its own list, else the platform's default. */
-export function conversionsFor(client: Pick<ClientConfig, 'conversions'>, platform: Platform): readonly string[] {
-  return client.conversions?.[platform] ?? CONVERSION_DEFINITIONS[platform].default;
-}
 
 export const QualitySettingsSchema = z
   .object({
@@ -263,9 +239,6 @@ const GateSchema = z
   })
   .strict();
 
-/** Days each platform may still restate a day (late conversions); a younger day is pending, not clean. */
-const RESTATEMENT_DEFAULTS: Record<Platform, number> = { google_ads: 3, meta_ads: 7, ga4: 3, shopify: 1, tiktok_ads: 7 };
-
 const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 /** Where clients' stages live: a file in the workspace (`local`, the default) or an Unleash feature flag. */
@@ -297,7 +270,7 @@ export type FlagStoreSettings = z.infer<typeof FlagStoreSchema>;
 
 const FLAG_DEFAULTS = {
   gates: { live: { cleanDays: 7, requireSla: true }, complete: { cleanDays: 14, requireSla: true } },
-  restatementDays: RESTATEMENT_DEFAULTS,
+  restatementDays: {},
   autoRollback: {},
 };
 
@@ -310,7 +283,8 @@ export const FlagSettingsSchema = z
       .object({ live: GateSchema.default(FLAG_DEFAULTS.gates.live), complete: GateSchema.default(FLAG_DEFAULTS.gates.complete) })
       .strict()
       .default(FLAG_DEFAULTS.gates),
-    restatementDays: z.partialRecord(z.enum(PLATFORMS), z.number().int().nonnegative()).default(RESTATEMENT_DEFAULTS),
+    /** Days a platform may still restate a day, over its own window (its `PlatformDefinition`); a younger day is pending, not clean. */
+    restatementDays: z.partialRecord(z.enum(PLATFORMS), z.number().int().nonnegative()).default({}),
     /**
      * Opt-in per client: a `live` client whose reverse-shadow reconcile fails on more than `maxFailingMetrics`
      * metrics (or has missing or duplicate rows) is moved back to `shadow` by the shadow run.

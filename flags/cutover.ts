@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/bus/index.js';
 import type { ClientConfig, FlagSettings } from '../core/config.js';
 import { addDays } from '../core/dates.js';
+import { platformDefinition } from '../new-pipeline/connectors/index.js';
 import { BoscoError } from '../core/errors.js';
 import type { WarehouseAccess } from '../core/warehouse/access.js';
 import type { Warehouse } from '../core/warehouse/index.js';
@@ -67,10 +68,13 @@ function requireReason(reason: string | undefined): string {
   return reason.trim();
 }
 
-/** The gate settings for entering `to` for this client: its platforms' longest restatement window. */
+/**
+ * The gate settings for entering `to` for this client: its platforms' longest restatement window, each platform's
+ * as configured, else its own.
+ */
 export function gateSettingsFor(settings: FlagSettings, client: ClientConfig, to: Stage): GateSettings {
   const gate = to === 'live' || to === 'complete' ? settings.gates[to] : { cleanDays: 0, requireSla: false };
-  const restatementDays = Math.max(0, ...client.accounts.map((a) => settings.restatementDays[a.platform] ?? 0));
+  const restatementDays = Math.max(0, ...client.accounts.map((a) => settings.restatementDays[a.platform] ?? platformDefinition(a.platform).restatementDays));
   return { cleanDays: gate.cleanDays, requireSla: gate.requireSla, restatementDays };
 }
 

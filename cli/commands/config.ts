@@ -3,6 +3,7 @@ import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { isBoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
 import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
+import { checkConversions } from '../../new-pipeline/transform/conversions.js';
 
 /** What a config check found that will fail later, though the file itself is valid. */
 export interface ConfigWarning {
@@ -44,6 +45,7 @@ export function configWarnings(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pr
 export async function configCheckCommand(options: { config?: string; format?: 'table' | 'json'; write?: (text: string) => void }): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
   const { config } = loaded;
+  checkConversions(config, loaded.file ?? 'embedded defaults');
   const warnings = configWarnings(loaded);
   const summary = {
     file: loaded.file ?? null,

@@ -10,6 +10,7 @@ import { fxRateLookup, LegacyQuirksSchema, runLegacyDay, type LegacyDaySummary, 
 import { connectorFor } from '../../new-pipeline/connectors/index.js';
 import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
 import { fxRatesFor } from '../../new-pipeline/load/fx-rates.js';
+import { conversionsFor } from '../../new-pipeline/transform/conversions.js';
 
 export interface LegacyRunOptions {
   /** The day: YYYY-MM-DD, `yesterday` or `today` (in the reporting time zone). */
@@ -86,7 +87,7 @@ export async function legacyRunCommand(options: LegacyRunOptions): Promise<numbe
   let summary: LegacyDaySummary;
   try {
     const fxRates = fxRateLookup(await fxRatesFor(warehouse, [date]));
-    summary = await runLegacyDay({ clients, date, baseUrl, credential, target: options.target ?? warehouse, quirks, fxRates, defaultTimeZone: config.reportingTimeZone });
+    summary = await runLegacyDay({ clients, date, baseUrl, credential, target: options.target ?? warehouse, conversionsFor, quirks, fxRates, defaultTimeZone: config.reportingTimeZone });
   } finally {
     await warehouse.close();
   }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { conversionsFor, type ClientConfig } from '../../core/config.js';
+import type { ClientConfig } from '../../core/config.js';
 import { dayInTimeZone, isRealIsoDate } from '../../core/dates.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
 import { getLogger } from '../../core/logger.js';
@@ -25,6 +25,8 @@ export interface LegacyRunRequest {
   /** Each platform's credential, or one for every platform (the simulator's token). Never logged. */
   credential: string | Partial<Record<Platform, string>>;
   target: LegacyTarget;
+  /** What the legacy system counts as conversions for a client on a platform: what its operators configured, the same as the new pipeline's unless a quirk says otherwise. */
+  conversionsFor: (client: LegacyClient, platform: Platform) => readonly string[];
   /** The known legacy behaviours to reproduce, and where. Default: none, so the export matches the platforms. */
   quirks?: LegacyQuirks;
   /** Rates for converting account money into the client's currency (see `fxRateLookup`). Default: none, so a client needing a conversion fails. */
@@ -90,12 +92,14 @@ async function accountInserts(request: LegacyRunRequest, client: LegacyClient, a
   const { date } = request;
   const { platform, accountId } = account;
   const applies = (quirk: keyof LegacyQuirks) => quirkApplies(request.quirks ?? {}, quirk, client.id, accountId);
+  const puller = LEGACY_PULLERS[platform];
+  // A platform added after the legacy system was written: it has none of its rows, as the old system would not.
+  if (!puller) return [];
   const baseUrl = perPlatform(request.baseUrl, platform)?.replace(/\/+$/, '');
   const credential = perPlatform(request.credential, platform);
   if (!baseUrl) throw new BoscoError('CONFIG_INVALID', `no base URL for ${platform}`, { hint: `set platforms.${platform}.baseUrl, or pass --base-url` });
   if (!credential) throw new BoscoError('CREDENTIALS_MISSING', `no credential for ${platform}`, { hint: `export BOSCO_${platform.toUpperCase()}_TOKEN=<token>` });
 
-  const puller = LEGACY_PULLERS[platform];
   const utcDays = applies('utcDays');
   const clientZone = client.timeZone ?? request.defaultTimeZone ?? 'UTC';
   const pulled = await puller.pull({
@@ -106,7 +110,7 @@ async function accountInserts(request: LegacyRunRequest, client: LegacyClient, a
     // A legacy day starts at midnight UTC; whole-day reports were asked for the client's day at that instant.
     day: utcDays && puller.reportsWholeDays ? dayInTimeZone(new Date(`${date}T00:00:00Z`), clientZone) : date,
     bucketTimeZone: utcDays ? 'UTC' : undefined,
-    conversions: platform === 'meta_ads' && applies('pixelPurchasesOnly') ? [PIXEL_PURCHASE_ACTION] : conversionsFor(client, platform),
+    conversions: platform === 'meta_ads' && applies('pixelPurchasesOnly') ? [PIXEL_PURCHASE_ACTION] : request.conversionsFor(client, platform),
   });
   const { ccy, rate } = moneyOf(pulled, client, date, applies('unconvertedCurrency'), request.fxRates);
   const inserts = pulled.pages.map((page) =>

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Platform } from '../../core/metric-row.js';
+import type { PlatformTransform } from '../transform/types.js';
 
 /** An account a client has connected on one platform. */
 export interface ConnectedAccount {
@@ -137,4 +138,25 @@ export interface Connector<R = unknown> {
    * be replayed through `parse` without being told; undefined when the body does not say or the connector never checks.
    */
   replayDay?(body: unknown, purpose: string): string | undefined;
+}
+
+/** What counts as a conversion on a platform. */
+export interface ConversionDefinition {
+  /** What counts for a client that lists nothing for the platform. */
+  default: readonly string[];
+  /** The names the platform's connector fetches (metric fields of its report); absent: any action type its API reports. */
+  choices?: readonly string[];
+}
+
+/**
+ * Everything the pipeline knows of one platform, kept in the platform's folder and listed once in
+ * `connectors/index.ts`: how to fetch it, how its records become canonical rows, what counts as a conversion there,
+ * and how long it may still restate a day.
+ */
+export interface PlatformDefinition<R = unknown> {
+  readonly connector: Connector<R>;
+  readonly transform: PlatformTransform<R>;
+  readonly conversions: ConversionDefinition;
+  /** Days the platform may still restate a day (late conversions): a younger day is pending, not clean, at a gate. */
+  readonly restatementDays: number;
 }

@@ -6,6 +6,7 @@ import { connectorFor } from '../connectors/index.js';
 import type { Connector } from '../connectors/types.js';
 import { resolveCredential } from './credentials.js';
 import type { FetchRequest } from './run-fetch.js';
+import { checkConversions } from '../transform/conversions.js';
 
 export interface FetchScope {
   /** Only these clients (ids from the config); all when empty. */
@@ -45,6 +46,8 @@ export function clientsInScope(config: LoadedConfig['config'], scope: FetchScope
  */
 export function planFetch(loaded: LoadedConfig, date: string, runId: string, scope: FetchScope = {}): FetchRequest {
   const { config } = loaded;
+  // Before any call: a conversion the connector cannot fetch would make the day's numbers wrong, not fail.
+  checkConversions(config, loaded.file ?? 'embedded defaults');
   const clients = clientsInScope(config, scope);
   const used = new Set(clients.flatMap((c) => c.accounts.map((a) => a.platform)));
   const connectors = new Map<Platform, Connector>();

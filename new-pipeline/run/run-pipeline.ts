@@ -15,6 +15,7 @@ import type { DriftRecord } from '../quality/payload-validation.js';
 import type { PartitionVolume } from '../quality/volume-anomaly.js';
 import { fxTable } from '../transform/currency-conversion.js';
 import { partitionsOnDisk, readStaged, stagedRoot, stagePartition, writeStaged, type StagedPartition } from './staged-partition.js';
+import { checkConversions } from '../transform/conversions.js';
 
 /** What the transform and load steps share: the workspace, its warehouse and bus, and the run they belong to. */
 export interface PipelineContext {
@@ -79,6 +80,7 @@ const STAGING_WRITES = 4;
  * partition that cannot be staged fails alone; the others go on.
  */
 export async function transformDay(context: PipelineContext, date: string, filter: PartitionFilter = {}, onPartition?: (result: PartitionResult) => void): Promise<PartitionResult[]> {
+  checkConversions(context.config, 'the config');
   await ensurePipelineTables(context.warehouse, context.tables);
   const keys = partitionsOnDisk(rawRoot(context.workspaceDir, context.tables.namespace), date).filter((key) => selected(key, filter));
   if (keys.length === 0) return [];

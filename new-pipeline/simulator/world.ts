@@ -60,7 +60,8 @@ export interface WorldOptions {
 
 const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'GBP', 'AUD', 'CAD'];
 const TIME_ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin', 'Australia/Sydney', 'America/Chicago', 'UTC'];
-const ID_DIGITS: Record<Platform, number> = { google_ads: 11, meta_ads: 18, ga4: 9, shopify: 13, tiktok_ads: 19 };
+/** Digits in each platform's ids, as the real ones have them; a platform not listed gets 12. */
+const ID_DIGITS: Partial<Record<Platform, number>> = { google_ads: 11, meta_ads: 18, ga4: 9, shopify: 13, tiktok_ads: 19 };
 /** Days of history before which no campaign starts, so any reasonable date has data. */
 const EPOCH = '2025-01-01';
 
@@ -164,7 +165,7 @@ export class SimWorld {
       const start = addDays(EPOCH, Math.floor(unit(s, key, i, 'start') * 600));
       const stops = unit(s, key, i, 'stops') < 0.3;
       campaigns.push({
-        id: digits(ID_DIGITS[platform], s, key, i, 'id'),
+        id: digits(ID_DIGITS[platform] ?? 12, s, key, i, 'id'),
         name: `${['Brand', 'Prospecting', 'Retargeting', 'Sale', 'Launch'][i % 5]} ${i + 1}`,
         start,
         end: stops ? addDays(start, 30 + Math.floor(unit(s, key, i, 'len') * 400)) : undefined,

@@ -1,4 +1,5 @@
-import { conversionsFor, type ClientConfig } from '../../core/config.js';
+import type { ClientConfig } from '../../core/config.js';
+import { conversionsFor } from './conversions.js';
 import { addDays, isValidTimeZone } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import type { MetricRow } from '../../core/metric-row.js';

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { EventBus } from '../../core/bus/index.js';
 import { parseConfig, type ClientConfig, type LoadedConfig } from '../../core/config.js';
 import { addDays, zonedTimeToUtc } from '../../core/dates.js';
-import { PLATFORMS } from '../../core/metric-row.js';
 import type { Warehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { LEGACY_EXPORT_TABLE } from '../../legacy-adapter/legacy-schema.js';
@@ -17,6 +16,8 @@ import { CheckpointStore } from '../checkpoints.js';
 import { shadowEvidence } from '../gate-evidence.js';
 import { runShadowDay, shadowClients, type ShadowDaySummary } from '../shadow-run.js';
 import { sharedWarehouse } from '../../core/warehouse/access.js';
+import { conversionsFor } from '../../new-pipeline/transform/conversions.js';
+import { SIMULATED_PLATFORM_NAMES } from '../../new-pipeline/simulator/platforms/index.js';
 
 /** Twenty agency clients; each connects some of the five platforms, in a few currencies and time zones. */
 export const DEMO_CLIENT_IDS = [
@@ -36,9 +37,9 @@ export function demoClients() {
     currency: id === 'kestrel-home' ? 'USD' : CURRENCIES[i % CURRENCIES.length]!,
     // kestrel-home is west of UTC, where the legacy system's UTC days show.
     timeZone: id === 'kestrel-home' ? 'America/New_York' : ZONES[i % ZONES.length]!,
-    accounts: PLATFORMS.filter((_, p) => (i + p) % 4 !== 3).map((platform) => ({
+    accounts: SIMULATED_PLATFORM_NAMES.filter((_, p) => (i + p) % 4 !== 3).map((platform) => ({
       platform,
-      accountId: platform === 'shopify' ? `${id.replace(/-/g, '')}` : `${41 + i}${String(PLATFORMS.indexOf(platform)).padStart(2, '0')}${7 + i}`,
+      accountId: platform === 'shopify' ? `${id.replace(/-/g, '')}` : `${41 + i}${String(SIMULATED_PLATFORM_NAMES.indexOf(platform)).padStart(2, '0')}${7 + i}`,
     })),
   }));
 }
@@ -85,7 +86,7 @@ export function demoConfigFile(base: LoadedConfig, simUrl: string, credentialEnv
     reportingTimeZone: base.config.reportingTimeZone,
     warehouse: base.config.warehouse,
     clients: demoClients(),
-    platforms: Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: simUrl, credential: { env: credentialEnv }, limits }])),
+    platforms: Object.fromEntries(SIMULATED_PLATFORM_NAMES.map((p) => [p, { baseUrl: simUrl, credential: { env: credentialEnv }, limits }])),
     shadow: { concurrency: 4 },
     // The rollout the architecture plans, for the dashboard: everyone in shadow first, then a pilot, then the rest.
     flags: {
@@ -144,7 +145,7 @@ export async function runDualRunDemo(demo: DualRunDemo): Promise<{ summaries: Sh
   const summaries: ShadowDaySummary[] = [];
   for (let date = firstDate; date <= demo.lastDate; date = addDays(date, 1)) {
     const rates = fxRateLookup(await fxRatesFor(warehouse, [date]));
-    await runLegacyDay({ clients, date, baseUrl: demo.simUrl, credential: demo.credential, target: warehouse, quirks, fxRates: rates, defaultTimeZone: loaded.config.reportingTimeZone });
+    await runLegacyDay({ clients, date, baseUrl: demo.simUrl, credential: demo.credential, target: warehouse, conversionsFor, quirks, fxRates: rates, defaultTimeZone: loaded.config.reportingTimeZone });
     const summary = await runShadowDay(env, { date, clients, concurrency: loaded.config.shadow.concurrency, resume: false });
     summaries.push(summary);
     demo.onDay?.(date, summary);

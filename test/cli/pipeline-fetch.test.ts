@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORMS, type Platform } from '../../core/metric-row.js';
+import type { Platform } from '../../core/metric-row.js';
+import { SIMULATED_PLATFORM_NAMES as SIMULATED } from '../../new-pipeline/simulator/platforms/index.js';
 import { partitionPath } from '../../new-pipeline/landing/raw-landing.js';
 import { startSimulator, type RunningSimulator } from '../../new-pipeline/simulator/server.js';
 import { makeTempDir, runCli } from '../helpers/cli.js';
@@ -10,12 +11,12 @@ const DATE = '2026-11-20';
 /** A token that looks like a real one, to prove no output ever shows it. */
 const TOKEN = 'sim-secret-7f3a9c2e51';
 
-const ACCOUNTS: Record<string, Record<Platform, string>> = {
+const ACCOUNTS: Record<string, Partial<Record<Platform, string>>> = {
   acme: { google_ads: '1234567890', meta_ads: '1001', ga4: '2001', shopify: 'acme-store', tiktok_ads: '3001' },
   bolt: { google_ads: '2345678901', meta_ads: '1002', ga4: '2002', shopify: 'bolt-store', tiktok_ads: '3002' },
 };
 
-const tokenEnv = (token: string) => Object.fromEntries(PLATFORMS.map((p) => [`BOSCO_${p.toUpperCase()}_TOKEN`, token]));
+const tokenEnv = (token: string) => Object.fromEntries(SIMULATED.map((p) => [`BOSCO_${p.toUpperCase()}_TOKEN`, token]));
 
 describe('bosco pipeline fetch against the simulator', () => {
   const dir = makeTempDir();
@@ -24,11 +25,11 @@ describe('bosco pipeline fetch against the simulator', () => {
   beforeAll(async () => {
     sim = await startSimulator({ token: TOKEN });
     const fast = { requestsPerSecond: 200, burst: 50, timeoutMs: 5_000, backoffBaseMs: 5, backoffMaxMs: 50 };
-    const platforms = Object.fromEntries(PLATFORMS.map((p) => [p, { baseUrl: sim.url, limits: fast }]));
+    const platforms = Object.fromEntries(SIMULATED.map((p) => [p, { baseUrl: sim.url, limits: fast }]));
     // Meta's token comes from a secret file, the others from BOSCO_<PLATFORM>_TOKEN.
     platforms.meta_ads = { ...platforms.meta_ads!, credential: { file: 'meta.token' } } as (typeof platforms)[string];
     writeFileSync(join(dir.path, 'meta.token'), `${TOKEN}\n`);
-    const clients = Object.entries(ACCOUNTS).map(([id, accounts]) => ({ id, accounts: PLATFORMS.map((platform) => ({ platform, accountId: accounts[platform] })) }));
+    const clients = Object.entries(ACCOUNTS).map(([id, accounts]) => ({ id, accounts: SIMULATED.map((platform) => ({ platform, accountId: accounts[platform]! })) }));
     writeFileSync(join(dir.path, 'bosco.config.json'), JSON.stringify({ workspace: '.bosco', clients, platforms }, null, 2));
   });
   afterEach(() => sim.setFaults({}));
@@ -44,7 +45,7 @@ describe('bosco pipeline fetch against the simulator', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Fetch 2026-11-20 · run fx-/);
-    for (const platform of PLATFORMS) expect(result.stdout).toMatch(new RegExp(`│ ${platform} +│ \\d+ +│ 0 +│ 0 +│ 0 +│ 2 +│ 0 +│ \\d+`));
+    for (const platform of SIMULATED) expect(result.stdout).toMatch(new RegExp(`│ ${platform} +│ \\d+ +│ 0 +│ 0 +│ 0 +│ 2 +│ 0 +│ \\d+`));
     expect(result.stdout).toContain('OK: 10 partitions landed');
     for (const [clientId, accounts] of Object.entries(ACCOUNTS)) {
       for (const platform of Object.keys(accounts) as Platform[]) expect(existsSync(partitionPath(join(dir.path, '.bosco'), { date: DATE, platform, clientId }))).toBe(true);

@@ -16,6 +16,7 @@ import { CheckpointStore } from '../../shadow/checkpoints.js';
 import { runShadowDay, shadowClients } from '../../shadow/shadow-run.js';
 import { makeTempDir } from '../helpers/cli.js';
 import { createScratchPostgres, type ScratchPostgres } from '../helpers/factories.js';
+import { conversionsFor } from '../../new-pipeline/transform/conversions.js';
 
 const DATE = '2026-11-20';
 
@@ -51,7 +52,7 @@ describe('a dual run with the legacy side in PostgreSQL', () => {
   it('passes the clean clients and finds the double insert, reading legacy from PostgreSQL', async () => {
     const legacyUri = postgres.uri('legacy_export.daily_stats');
     const written = await runLegacyDay({
-      clients, date: DATE, baseUrl: sim.url, credential: sim.token, target: legacyUri.replace(/\?.*$/, ''),
+      clients, date: DATE, baseUrl: sim.url, credential: sim.token, target: legacyUri.replace(/\?.*$/, ''), conversionsFor,
       quirks: { retryDoubleInsert: { clients: ['client-3'] } }, fxRates: fxRateLookup(await fxRatesFor(warehouse, [DATE])),
     });
     expect(written.clients.every((c) => c.status === 'written')).toBe(true);

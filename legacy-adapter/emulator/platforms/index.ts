@@ -6,8 +6,8 @@ import { legacyShopify } from './legacy-shopify.js';
 import { legacyTiktokAds } from './legacy-tiktok-ads.js';
 import type { LegacyPlatformPuller } from './types.js';
 
-/** How the legacy system pulled each platform. Adding one is one file here and one entry in this record. */
-export const LEGACY_PULLERS: Record<Platform, LegacyPlatformPuller> = {
+/** How the legacy system pulled each platform it knew; a platform added since, it never pulled. */
+export const LEGACY_PULLERS: Partial<Record<Platform, LegacyPlatformPuller>> = {
   google_ads: legacyGoogleAds,
   meta_ads: legacyMetaAds,
   ga4: legacyGa4,

@@ -12,6 +12,7 @@ import type { ReconcileReport } from '../../../reconcile/types.js';
 import { makeTempDir, runCli } from '../../helpers/cli.js';
 import { createScratchPostgres, writeJsonl, type ScratchPostgres, type TestRow } from '../../helpers/factories.js';
 import { CLIENTS, DAY, expectedRows, reconcileExport, type Expectation } from './ground-truth.js';
+import { conversionsFor } from '../../../new-pipeline/transform/conversions.js';
 
 interface Backend {
   name: 'duckdb' | 'postgres';
@@ -59,7 +60,7 @@ describe('legacy system emulator', () => {
   ];
 
   const run = (target: string, options: { quirks?: LegacyQuirks; clients?: LegacyClient[]; date?: string } = {}) =>
-    runLegacyDay({ clients: options.clients ?? CLIENTS, date: options.date ?? DAY, baseUrl: sim.url, credential: sim.token, target, quirks: options.quirks, fxRates: simFxRate, http: { retryPauseMs: 10 } });
+    runLegacyDay({ clients: options.clients ?? CLIENTS, date: options.date ?? DAY, baseUrl: sim.url, credential: sim.token, target, conversionsFor, quirks: options.quirks, fxRates: simFxRate, http: { retryPauseMs: 10 } });
   const truth = (expectations: Record<string, Expectation> = {}) => CLIENTS.flatMap((client) => expectedRows(sim.world, client, expectations[client.id]));
   const failing = (report: ReconcileReport) => report.clients.filter((c) => c.status === 'fail').map((c) => c.client_id);
 

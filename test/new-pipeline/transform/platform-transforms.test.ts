@@ -5,10 +5,11 @@ import { PLATFORMS, type Platform } from '../../../core/metric-row.js';
 import { CONNECTORS } from '../../../new-pipeline/connectors/index.js';
 import { fxTable } from '../../../new-pipeline/transform/currency-conversion.js';
 import { TRANSFORMS, transformFor } from '../../../new-pipeline/transform/index.js';
-import { SHOPIFY_UNATTRIBUTED_CAMPAIGN } from '../../../new-pipeline/transform/shopify-transform.js';
+import { SHOPIFY_UNATTRIBUTED_CAMPAIGN } from '../../../new-pipeline/connectors/shopify/shopify-transform.js';
 import { transformPartition } from '../../../new-pipeline/transform/transform-partition.js';
 import type { AccountRecords } from '../../../new-pipeline/transform/types.js';
 import { accountRecords, clientConfig, DAY, ga4Row, googleAdsRow, metaInsightsRow, partitionKey, shopifyOrder, tiktokRow } from '../../helpers/pipeline-factories.js';
+import { checkConversions } from '../../../new-pipeline/transform/conversions.js';
 
 /** The rows of one account's records, in USD, for a client counting `conversions` (default: the platform's). */
 function rowsOf(platform: Platform, account: AccountRecords, conversions?: Record<string, string[]>) {
@@ -179,7 +180,10 @@ describe('conversion definitions in the config', () => {
   });
 
   it('names a conversion a platform\'s connector cannot count, and the choices', () => {
-    expect(() => parseConfig(client({ google_ads: ['purchase'] }), 'bosco.config.json')).toThrow(/clients\.0\.conversions\.google_ads: 'purchase' is not a google_ads conversion; use conversions/);
+    // The config's shape is core's to check; which names a platform takes, its folder's (checked before a fetch or transform).
+    expect(() => checkConversions(parseConfig(client({ google_ads: ['purchase'] }), 'bosco.config.json'), 'bosco.config.json')).toThrow(
+      /bosco\.config\.json: clients\.0\.conversions\.google_ads: 'purchase' is not a google_ads conversion; use conversions/,
+    );
   });
 
   it('refuses a conversion listed twice, which would count it twice', () => {

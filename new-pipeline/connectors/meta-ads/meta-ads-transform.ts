@@ -1,9 +1,9 @@
-import { BoscoError } from '../../core/errors.js';
-import type { MetaInsightsRow } from '../connectors/meta-ads/meta-ads-connector.js';
-import type { MetaActionStat } from '../connectors/meta-ads/meta-ads-schema.js';
-import { addDecimals, ZERO, type Decimal } from './decimal.js';
-import { readCount, readDecimal } from './read-values.js';
-import type { PlatformTransform } from './types.js';
+import { BoscoError } from '../../../core/errors.js';
+import type { MetaInsightsRow } from './meta-ads-connector.js';
+import type { MetaActionStat } from './meta-ads-schema.js';
+import { addDecimals, ZERO, type Decimal } from '../../transform/decimal.js';
+import { readCount, readDecimal } from '../../transform/read-values.js';
+import type { PlatformTransform } from '../../transform/types.js';
 
 export const metaAdsTransform: PlatformTransform<MetaInsightsRow> = {
   platform: 'meta_ads',

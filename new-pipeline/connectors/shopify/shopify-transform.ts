@@ -1,9 +1,9 @@
-import { dayInTimeZone } from '../../core/dates.js';
-import { BoscoError } from '../../core/errors.js';
-import type { ShopifyOrderRecord } from '../connectors/shopify/shopify-schema.js';
-import { ONE } from './decimal.js';
-import { readDecimal } from './read-values.js';
-import type { PlatformTransform } from './types.js';
+import { dayInTimeZone } from '../../../core/dates.js';
+import { BoscoError } from '../../../core/errors.js';
+import type { ShopifyOrderRecord } from './shopify-schema.js';
+import { ONE } from '../../transform/decimal.js';
+import { readDecimal } from '../../transform/read-values.js';
+import type { PlatformTransform } from '../../transform/types.js';
 
 /** The campaign of orders without UTM attribution, spelled as GA4 spells an unknown dimension value. */
 export const SHOPIFY_UNATTRIBUTED_CAMPAIGN = '(not set)';

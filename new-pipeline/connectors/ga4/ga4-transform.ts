@@ -1,6 +1,6 @@
-import type { Ga4ReportRow } from '../connectors/ga4/ga4-connector.js';
-import { readCount, readDecimal } from './read-values.js';
-import type { PlatformTransform } from './types.js';
+import type { Ga4ReportRow } from './ga4-connector.js';
+import { readCount, readDecimal } from '../../transform/read-values.js';
+import type { PlatformTransform } from '../../transform/types.js';
 
 export const ga4Transform: PlatformTransform<Ga4ReportRow> = {
   platform: 'ga4',

@@ -1,8 +1,8 @@
-import { BoscoError } from '../../core/errors.js';
-import type { TiktokReportRow } from '../connectors/tiktok-ads/tiktok-ads-connector.js';
-import { addDecimals, ZERO } from './decimal.js';
-import { readCount, readDecimal } from './read-values.js';
-import type { PlatformTransform } from './types.js';
+import { BoscoError } from '../../../core/errors.js';
+import type { TiktokReportRow } from './tiktok-ads-connector.js';
+import { addDecimals, ZERO } from '../../transform/decimal.js';
+import { readCount, readDecimal } from '../../transform/read-values.js';
+import type { PlatformTransform } from '../../transform/types.js';
 
 /** The report metric a conversion name counts; config validates the names, this guards callers that bypass it. */
 function conversionMetric(row: TiktokReportRow, name: string): string {

@@ -1,7 +1,7 @@
-import type { GoogleAdsRow } from '../connectors/google-ads/google-ads-connector.js';
-import { fromMicros } from './decimal.js';
-import { readCount, readDouble } from './read-values.js';
-import type { PlatformTransform } from './types.js';
+import type { GoogleAdsRow } from './google-ads-connector.js';
+import { fromMicros } from '../../transform/decimal.js';
+import { readCount, readDouble } from '../../transform/read-values.js';
+import type { PlatformTransform } from '../../transform/types.js';
 
 export const googleAdsTransform: PlatformTransform<GoogleAdsRow> = {
   platform: 'google_ads',
