@@ -10,15 +10,21 @@ export interface WarehouseAccess {
   close(): Promise<void>;
 }
 
+/** Runs the work it is given one piece at a time, in the order given; a failure does not stop the pieces after it. */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
 /** One open warehouse shared by the clients of one process, handed to one of them at a time. */
 export function sharedWarehouse(warehouse: Warehouse): WarehouseAccess {
-  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = oneAtATime();
   return {
-    use<T>(work: (w: Warehouse) => Promise<T>): Promise<T> {
-      const turn = queue.then(() => work(warehouse));
-      queue = turn.catch(() => undefined);
-      return turn;
-    },
+    use: (work) => inTurn(() => work(warehouse)),
     close: () => warehouse.close(),
   };
 }
@@ -72,12 +78,7 @@ export function warehouseWhileBusy(loaded: LoadedConfig, options: { idleMs?: num
   const waitMs = options.waitMs ?? 10_000;
   let open: Warehouse | undefined;
   let idle: NodeJS.Timeout | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
-    const turn = queue.then(work);
-    queue = turn.catch(() => undefined);
-    return turn;
-  };
+  const inTurn = oneAtATime();
   const release = async () => {
     const closing = open;
     open = undefined;
