@@ -3,8 +3,7 @@ import Table from 'cli-table3';
 import { openBus } from '../../core/bus/index.js';
 import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { BoscoError } from '../../core/errors.js';
-import { warehousePerUse } from '../../core/warehouse/access.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting, warehousePerUse } from '../../core/warehouse/access.js';
 import { ERASURE_TOPIC, eraseClient, type ErasureReport } from '../../shadow/client-erasure.js';
 import { eraseOrders, type OrderErasureReport } from '../../shadow/order-erasure.js';
 import { newRunId } from '../../reconcile/reconcile.js';
@@ -45,7 +44,7 @@ export async function eraseCommand(options: EraseOptions): Promise<number> {
       hint: 'roll it back to legacy (bosco flags rollback), remove it from "clients" in the config, then erase',
     });
   }
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   let report: ErasureReport;
   try {
     report = await eraseClient(warehouse, loaded.workspaceDir, options.client, { dryRun: Boolean(options.dryRun) });

@@ -5,7 +5,7 @@ import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting } from '../../core/warehouse/access.js';
 import { fxRateLookup, LegacyQuirksSchema, runLegacyDay, type LegacyDaySummary, type LegacyQuirks } from '../../legacy-adapter/emulator/index.js';
 import { connectorFor } from '../../new-pipeline/connectors/index.js';
 import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
@@ -83,7 +83,7 @@ export async function legacyRunCommand(options: LegacyRunOptions): Promise<numbe
     credential[platform] = resolveCredential(platform, settings, baseDir);
   }
 
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   let summary: LegacyDaySummary;
   try {
     const fxRates = fxRateLookup(await fxRatesFor(warehouse, [date]));

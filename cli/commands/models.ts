@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
-import { openWarehouse, type Warehouse } from '../../core/warehouse/index.js';
+import type { Warehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting } from '../../core/warehouse/access.js';
 import { checkNamespace } from '../../new-pipeline/load/pipeline-tables.js';
 import type { BacktestReport } from '../../new-pipeline/models/backtest.js';
 import { clientInsights, type Insights } from '../../new-pipeline/models/insights.js';
@@ -87,7 +88,7 @@ function namespaceForStage(records: readonly StageRecord[], clientId: string): s
 }
 
 async function withWarehouse<T>(loaded: LoadedConfig, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   try {
     return await work(warehouse);
   } finally {

@@ -4,7 +4,8 @@ import { openBus } from '../../core/bus/index.js';
 import { loadConfig, type LoadedConfig } from '../../core/config.js';
 import { addDays, resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
-import { openWarehouse, type Warehouse } from '../../core/warehouse/index.js';
+import type { Warehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting } from '../../core/warehouse/access.js';
 import { checkPlatforms, planFetch } from '../../new-pipeline/fetch/fetch-plan.js';
 import { runFetch } from '../../new-pipeline/fetch/run-fetch.js';
 import { importFxRates } from '../../new-pipeline/load/fx-rates.js';
@@ -27,7 +28,7 @@ const writer = (options: { write?: (text: string) => void }) => options.write ??
 
 /** Opens the workspace's warehouse and bus for one command, and closes them whatever happens. */
 export async function withPipeline<T>(loaded: LoadedConfig, work: (context: PipelineContext) => Promise<T>): Promise<T> {
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   const bus = openBus(loaded);
   try {
     return await work({ config: loaded.config, workspaceDir: loaded.workspaceDir, warehouse, bus, tables: SERVING_TABLES, runId: newRunId() });
@@ -134,7 +135,7 @@ export async function pipelineReplayCommand(options: StepOptions & { from: strin
 /** `bosco fx import rates.csv`: seeds the FX rates table. */
 export async function fxImportCommand(options: { config?: string; file: string; write?: (text: string) => void }): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   try {
     const { rates } = await importFxRates(warehouse, options.file);
     writer(options)(`Imported ${rates} FX rate(s) from ${options.file}\n`);
@@ -222,7 +223,7 @@ export async function lineageShowCommand(options: ReadOptions & { client: string
  * workspace reads as empty); a namespace no run has loaded into is refused, not created, so a typo says so.
  */
 async function withWarehouse<T>(loaded: LoadedConfig, tables: PipelineTables, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   try {
     if (!tables.namespace) await ensurePipelineTables(warehouse, tables);
     else if ((await warehouse.describe(tables.lineage)).length === 0 || (await warehouse.describe(tables.quality)).length === 0) {

@@ -4,7 +4,7 @@ import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
 import { getLogger } from '../../core/logger.js';
 import { redactUri } from '../../core/redact.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting } from '../../core/warehouse/access.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { buildToleranceTable } from '../../reconcile/tolerance.js';
@@ -51,7 +51,7 @@ export async function reconcileCommand(options: ReconcileOptions): Promise<numbe
   // People get the worst differences and explanations; machines get rows only when they ask.
   const wantDifferences = options.rows || format !== 'json';
 
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   try {
     const report = await reconcile(warehouse, {
       date,

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
+import { openWarehouseWaiting } from '../../core/warehouse/access.js';
 import { applyRetention, type RetentionReport } from '../../shadow/retention.js';
 
 export interface RetentionOptions {
@@ -28,7 +28,7 @@ function render(report: RetentionReport): string {
 export async function retentionApplyCommand(options: RetentionOptions): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
   const today = resolveReportDate('today', loaded.config.reportingTimeZone);
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   let report: RetentionReport;
   try {
     report = await applyRetention(warehouse, loaded.workspaceDir, loaded.config.retention, today, { dryRun: Boolean(options.dryRun) });

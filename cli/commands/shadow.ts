@@ -5,7 +5,6 @@ import { openBus } from '../../core/bus/index.js';
 import { loadConfig, type ClientConfig, type LoadedConfig } from '../../core/config.js';
 import { addDays, resolveReportDate } from '../../core/dates.js';
 import { BoscoError } from '../../core/errors.js';
-import { openWarehouse } from '../../core/warehouse/index.js';
 import { resolveSource } from '../../legacy-adapter/canonical-source.js';
 import { CheckpointStore } from '../../shadow/checkpoints.js';
 import { openStageStore } from '../../flags/index.js';
@@ -13,7 +12,7 @@ import { recordOverdueDays, type ClientDayResult, type ShadowEnvironment } from 
 import { newShadowRunId, runShadowDay, shadowClients, type ShadowDaySummary } from '../../shadow/shadow-run.js';
 import { ensureShadowTables, SLA_TABLE } from '../../shadow/shadow-tables.js';
 import { slaHitRates, slaStatus, type SlaDay } from '../../shadow/sla.js';
-import { warehousePerUse, warehouseWhileBusy, type WarehouseAccess } from '../../core/warehouse/access.js';
+import { openWarehouseWaiting, warehousePerUse, warehouseWhileBusy, type WarehouseAccess } from '../../core/warehouse/access.js';
 import { dispatchShadowJobs, JOB_TOPIC, runShadowWorker } from '../../shadow/dispatch.js';
 import { defaultSources } from '../defaults.js';
 
@@ -182,7 +181,7 @@ export async function shadowBackfillCommand(options: Omit<ShadowRunOptions, 'dat
  */
 export async function slaCheckCommand(options: { config?: string; format?: 'table' | 'json'; write?: (text: string) => void; now?: Date }): Promise<number> {
   const loaded = await loadConfig({ explicitPath: options.config });
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   const bus = openBus(loaded);
   let overdue;
   try {
@@ -212,7 +211,7 @@ export async function slaReportCommand(options: { config?: string; from: string;
   const from = resolveReportDate(options.from, zone);
   const to = resolveReportDate(options.to, zone);
   if (from > to) throw new BoscoError('USAGE', `--from ${from} is after --to ${to}`, { hint: 'give the earlier day as --from' });
-  const warehouse = await openWarehouse(loaded);
+  const warehouse = await openWarehouseWaiting(loaded);
   let days: SlaDay[];
   try {
     await ensureShadowTables(warehouse);

@@ -30,10 +30,12 @@ export function sharedWarehouse(warehouse: Warehouse): WarehouseAccess {
 }
 
 /**
- * Opens the warehouse, waiting while another process holds it (an embedded DuckDB file admits one process at a
- * time) until `deadline`; says once, in the log, that it waits and for what.
+ * Opens the warehouse, waiting up to `waitMs` while another process holds it (an embedded DuckDB file admits one
+ * process at a time: a busy `bosco serve` lends it between requests); says once, in the log, that it waits and for
+ * what. After that, WORKSPACE_LOCKED as from `openWarehouse`.
  */
-async function openWaiting(loaded: LoadedConfig, deadline: number): Promise<Warehouse> {
+export async function openWarehouseWaiting(loaded: LoadedConfig, waitMs = 30_000): Promise<Warehouse> {
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await openWarehouse(loaded);
@@ -56,7 +58,7 @@ export function warehousePerUse(loaded: LoadedConfig, options: { waitMs?: number
   const waitMs = options.waitMs ?? 120_000;
   return {
     async use<T>(work: (w: Warehouse) => Promise<T>): Promise<T> {
-      const warehouse = await openWaiting(loaded, Date.now() + waitMs);
+      const warehouse = await openWarehouseWaiting(loaded, waitMs);
       try {
         return await work(warehouse);
       } finally {
@@ -88,7 +90,7 @@ export function warehouseWhileBusy(loaded: LoadedConfig, options: { idleMs?: num
     use<T>(work: (w: Warehouse) => Promise<T>): Promise<T> {
       clearTimeout(idle);
       return inTurn(async () => {
-        open ??= await openWaiting(loaded, Date.now() + waitMs);
+        open ??= await openWarehouseWaiting(loaded, waitMs);
         try {
           return await work(open);
         } finally {

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type LoadedConfig } from '../../../core/config.js';
-import { warehouseWhileBusy } from '../../../core/warehouse/access.js';
+import { openWarehouseWaiting, warehouseWhileBusy } from '../../../core/warehouse/access.js';
 import { makeTempDir, REPO_ROOT } from '../../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -43,5 +43,28 @@ describe('a warehouse held while busy', () => {
       await access.close();
     }
     expect(await anotherProcessCanOpen(loaded.warehousePath)).toBe(true);
+  });
+
+  it('waits for a file another process holds, and fails with WORKSPACE_LOCKED once the wait is over', async () => {
+    await (await openWarehouseWaiting(loaded)).close();
+    // Another process holds the file for a while, as a busy `bosco serve` would, then lets it go.
+    const holdFor = (ms: number) => {
+      const script = `const { DuckDBInstance } = require('@duckdb/node-api'); DuckDBInstance.create(${JSON.stringify(loaded.warehousePath)}).then(() => { console.log('held'); setTimeout(() => process.exit(0), ${ms}); });`;
+      const child = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise<ReturnType<typeof spawn>>((resolve) => child.stdout!.once('data', () => resolve(child)));
+    };
+    const short = await holdFor(1_500);
+    const started = Date.now();
+    const warehouse = await openWarehouseWaiting(loaded, 20_000);
+    expect(Date.now() - started).toBeGreaterThan(500);
+    await warehouse.close();
+    short.kill();
+
+    const long = await holdFor(20_000);
+    try {
+      await expect(openWarehouseWaiting(loaded, 300)).rejects.toMatchObject({ code: 'WORKSPACE_LOCKED' });
+    } finally {
+      long.kill();
+    }
   });
 });
