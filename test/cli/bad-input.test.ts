@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../core/warehouse/duckdb/duckdb-warehouse.js';
 import { makeTempDir, runCli } from '../helpers/cli.js';
-import { PG_SERVER, TEST_DATE, historyCounts, jsonLine, metricRow, writeCsv, writeDuckDbTable, writeJsonl } from '../helpers/factories.js';
+import { PG_SERVER, TEST_DATE, historyCounts, jsonLine, metricRow, writeCsv, writeDuckDbTable } from '../helpers/factories.js';
 
 /**
  * Every bad input ends the same way: exit 2 (3 when a source cannot be reached), one `bosco:` line that names

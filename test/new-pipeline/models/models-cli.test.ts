@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insightsCommand, modelsBacktestCommand, modelsReconcileCommand, modelsRunCommand } from '../../../cli/commands/models.js';
 import type { ClientConfig } from '../../../core/config.js';
 import { DuckDbWarehouse } from '../../../core/warehouse/duckdb/duckdb-warehouse.js';
-import { makeTempDir, REPO_ROOT, runCli } from '../../helpers/cli.js';
+import { makeTempDir, runCli } from '../../helpers/cli.js';
 import { loadMetricRows, simClient, simMetricRows } from './sim-rows.js';
 import { LocalStageStore } from '../../../flags/local/local-stage-store.js';
 import { pipelineTables } from '../../../new-pipeline/load/pipeline-tables.js';
