@@ -1,14 +1,13 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import type { EventBus } from '../core/bus/index.js';
 import type { BoscoConfig } from '../core/config.js';
 import type { Warehouse } from '../core/warehouse/index.js';
-import { isClientFile } from './client-erasure.js';
 import { loadDay, transformDay } from '../new-pipeline/run/run-pipeline.js';
 import { SERVING_TABLES, type PipelineTables } from '../new-pipeline/load/pipeline-tables.js';
-import { dayTrees } from './workspace-data.js';
-import { SHADOW_TABLES } from './shadow-tables.js';
+import { dayOfFolder } from './workspace-data.js';
+import { partitionPath, rawRoot, readLandedPartition } from '../new-pipeline/landing/raw-landing.js';
+import { SHADOW_NAMESPACE, SHADOW_TABLES } from './shadow-tables.js';
 
 /** What an erased order keeps in place of its id and display name: valid for the payload schema, naming no order. */
 export const ERASED_ORDER_ID = 'gid://shopify/Order/0';
@@ -75,23 +74,21 @@ export async function eraseOrders(
   const wanted = new Set(orderIds);
   const found = new Set<string>();
   const files: OrderErasureReport['files'] = [];
-  const [serving, shadow] = dayTrees(context.workspaceDir).raw;
-  for (const [side, root] of [['serving', serving], ['shadow', shadow]] as const) {
-    if (!root || !existsSync(root)) continue;
-    for (const dayFolder of readdirSync(root).filter((name) => /^date=\d{4}-\d{2}-\d{2}$/.test(name)).sort()) {
-      const folder = join(root, dayFolder, 'platform=shopify');
-      if (!existsSync(folder)) continue;
-      for (const name of readdirSync(folder).filter((file) => isClientFile(file, clientId))) {
-        const path = join(folder, name);
-        const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
-        const result = pseudonymiseOrders(lines, wanted);
-        if (result.erased.length === 0) continue;
-        result.erased.forEach((id) => found.add(id));
-        files.push({ file: path.slice(context.workspaceDir.length + 1), side, date: dayFolder.slice('date='.length) });
-        if (options.dryRun) continue;
-        writeFileSync(`${path}.tmp`, gzipSync(result.lines.map((line) => JSON.stringify(line)).join('\n') + '\n'));
-        renameSync(`${path}.tmp`, path);
-      }
+  for (const side of ['serving', 'shadow'] as const) {
+    const namespace = side === 'serving' ? undefined : SHADOW_NAMESPACE;
+    const root = rawRoot(context.workspaceDir, namespace);
+    if (!existsSync(root)) continue;
+    for (const date of readdirSync(root).flatMap((name) => dayOfFolder(name) ?? []).sort()) {
+      const path = partitionPath(context.workspaceDir, { date, platform: 'shopify', clientId }, namespace);
+      if (!existsSync(path)) continue;
+      const { header, pages } = readLandedPartition(path);
+      const result = pseudonymiseOrders([header, ...pages], wanted);
+      if (result.erased.length === 0) continue;
+      result.erased.forEach((id) => found.add(id));
+      files.push({ file: path.slice(context.workspaceDir.length + 1), side, date });
+      if (options.dryRun) continue;
+      writeFileSync(`${path}.tmp`, gzipSync(result.lines.map((line) => JSON.stringify(line)).join('\n') + '\n'));
+      renameSync(`${path}.tmp`, path);
     }
   }
   if (!options.dryRun) {

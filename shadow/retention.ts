@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RetentionSettings } from '../core/config.js';
 import { addDays } from '../core/dates.js';
 import type { Warehouse } from '../core/warehouse/index.js';
-import { dayTrees, deleteRows, type DayTreeKind } from './workspace-data.js';
+import { dayOfFolder, dayTrees, deleteRows, type DayTreeKind } from './workspace-data.js';
 import { LEGACY_SNAPSHOT_ROWS_TABLE, LEGACY_SNAPSHOT_TABLE, SNAPSHOTS_TABLE } from './shadow-tables.js';
 
 /** Per kind of data, the first day kept: anything of an earlier day goes. */
@@ -27,7 +27,7 @@ export function retentionCutoffs(today: string, settings: RetentionSettings): Re
 /** The days of `date=YYYY-MM-DD` folders that fall before `cutoff`. */
 export function expiredDays(folderNames: readonly string[], cutoff: string): string[] {
   return folderNames.flatMap((name) => {
-    const day = /^date=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1];
+    const day = dayOfFolder(name);
     return day !== undefined && day < cutoff ? [day] : [];
   });
 }

@@ -16,6 +16,11 @@ export function dayTrees(workspaceDir: string): Record<DayTreeKind, string[]> {
   };
 }
 
+/** The day a `date=YYYY-MM-DD` folder of a day tree holds; undefined for any other name. */
+export function dayOfFolder(name: string): string | undefined {
+  return /^date=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1];
+}
+
 /** Rows of one table to delete: those matching `where` (SQL with `?` placeholders) and its `params`. */
 export interface RowSelection {
   table: string;
