@@ -474,6 +474,11 @@ export interface LoadedConfig {
   warehousePath: string;
 }
 
+/** The folder paths in the config are relative to: the config file's, else the working directory. */
+export function configDir(loaded: Partial<Pick<LoadedConfig, 'file'>>): string {
+  return loaded.file ? dirname(loaded.file) : process.cwd();
+}
+
 export const CONFIG_FILE_NAMES = ['bosco.config.json', 'bosco.config.ts'];
 
 /** Turns zod issues into one line that names the field and says how to fix it. */

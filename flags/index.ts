@@ -1,5 +1,5 @@
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { LoadedConfig } from '../core/config.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import { configDir, type LoadedConfig } from '../core/config.js';
 import { BoscoError } from '../core/errors.js';
 import { LocalStageStore } from './local/local-stage-store.js';
 import type { StageStore } from './types.js';
@@ -22,7 +22,7 @@ export async function openStageStore(loaded: Pick<LoadedConfig, 'workspaceDir'> 
   const backupPath = settings.backupPath
     ? isAbsolute(settings.backupPath)
       ? settings.backupPath
-      : resolve(loaded.file ? dirname(loaded.file) : process.cwd(), settings.backupPath)
+      : resolve(configDir(loaded), settings.backupPath)
     : join(loaded.workspaceDir, 'flags', 'unleash-backup.json');
   // Imported here so a workspace on the local store never loads the Unleash SDK.
   const { UnleashStageStore } = await import('./unleash/unleash-stage-store.js');

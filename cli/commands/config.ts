@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../../core/config.js';
+import { configDir, loadConfig, type LoadedConfig } from '../../core/config.js';
 import { isBoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
 import { resolveCredential } from '../../new-pipeline/fetch/credentials.js';
@@ -18,7 +17,7 @@ export interface ConfigWarning {
 export function configWarnings(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): ConfigWarning[] {
   const { config } = loaded;
   const warnings: ConfigWarning[] = [];
-  const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
+  const baseDir = configDir(loaded);
   const platforms = [...new Set(config.clients.flatMap((c) => c.accounts.map((a) => a.platform)))].sort() as Platform[];
   for (const platform of platforms) {
     try {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Table from 'cli-table3';
-import { loadConfig } from '../../core/config.js';
+import { configDir, loadConfig } from '../../core/config.js';
 import { resolveReportDate } from '../../core/dates.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
 import type { Platform } from '../../core/metric-row.js';
@@ -74,7 +73,7 @@ export async function legacyRunCommand(options: LegacyRunOptions): Promise<numbe
   const clients = config.clients.filter((c) => !options.client?.length || options.client.includes(c.id));
 
   // Endpoints and credentials as the new pipeline reads them: both systems call the same accounts.
-  const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
+  const baseDir = configDir(loaded);
   const baseUrl: Partial<Record<Platform, string>> = {};
   const credential: Partial<Record<Platform, string>> = {};
   for (const platform of new Set(clients.flatMap((c) => c.accounts.map((a) => a.platform)))) {

@@ -1,5 +1,5 @@
-import { dirname, join } from 'node:path';
-import type { LoadedConfig } from '../config.js';
+import { join } from 'node:path';
+import { configDir, type LoadedConfig } from '../config.js';
 import { LocalEventLog } from './local/local-event-log.js';
 import { PubSubBus } from './pubsub/pubsub-bus.js';
 import type { EventBus } from './types.js';
@@ -17,6 +17,6 @@ export function openBus(loaded: Pick<LoadedConfig, 'workspaceDir'> & Partial<Pic
     case 'local':
       return new LocalEventLog(join(loaded.workspaceDir, 'events'));
     case 'pubsub':
-      return PubSubBus.fromConfig(settings, loaded.file ? dirname(loaded.file) : process.cwd(), env);
+      return PubSubBus.fromConfig(settings, configDir(loaded), env);
   }
 }

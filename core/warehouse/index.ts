@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import type { LoadedConfig } from '../config.js';
+import { configDir, type LoadedConfig } from '../config.js';
 import { DuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
 import type { Warehouse } from './types.js';
 
@@ -26,7 +25,7 @@ export async function openWarehouse(loaded: LoadedConfig): Promise<Warehouse> {
     case 'bigquery': {
       // Loaded only when configured: the Google client is large, and a DuckDB workspace never needs it.
       const { BigQueryWarehouse } = await import('./bigquery/bigquery-warehouse.js');
-      return BigQueryWarehouse.fromConfig(settings, loaded.file ? dirname(loaded.file) : process.cwd());
+      return BigQueryWarehouse.fromConfig(settings, configDir(loaded));
     }
   }
 }

@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import type { ClientConfig, LoadedConfig, PlatformSettings } from '../../core/config.js';
+import { configDir, type ClientConfig, type LoadedConfig, type PlatformSettings } from '../../core/config.js';
 import { BoscoError } from '../../core/errors.js';
 import { PLATFORMS, type Platform } from '../../core/metric-row.js';
 import { connectorFor } from '../connectors/index.js';
@@ -52,7 +51,7 @@ export function planFetch(loaded: LoadedConfig, date: string, runId: string, sco
   const used = new Set(clients.flatMap((c) => c.accounts.map((a) => a.platform)));
   const connectors = new Map<Platform, Connector>();
   const endpoints = new Map<Platform, { baseUrl: string; credential: string; settings?: PlatformSettings }>();
-  const baseDir = loaded.file ? dirname(loaded.file) : process.cwd();
+  const baseDir = configDir(loaded);
   for (const platform of used) {
     const settings = config.platforms[platform];
     const connector = connectorFor(platform);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ServeKeySchema, type LoadedConfig, type ServeKey } from '../../core/config.js';
+import { configDir, ServeKeySchema, type LoadedConfig, type ServeKey } from '../../core/config.js';
 import { BoscoError, messageOf } from '../../core/errors.js';
 
 /** Generated keys start with this, so secret scanners and people recognise one that leaked. */
@@ -31,7 +31,7 @@ export function generateKeyId(): string {
 export function keysFilePath(loaded: Pick<LoadedConfig, 'config' | 'file' | 'workspaceDir'>): string {
   const configured = loaded.config.serve.keysFile;
   if (!configured) return join(loaded.workspaceDir, 'serve', 'keys.json');
-  return isAbsolute(configured) ? configured : resolve(loaded.file ? dirname(loaded.file) : process.cwd(), configured);
+  return isAbsolute(configured) ? configured : resolve(configDir(loaded), configured);
 }
 
 /** The keys in the file; none when it does not exist yet. */
