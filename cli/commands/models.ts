@@ -150,7 +150,7 @@ export async function modelsRunCommand(options: ModelsRunCommandOptions): Promis
 async function runsByStage(loaded: LoadedConfig, named: readonly string[] | undefined): Promise<Array<{ tables: ModelTables; clients: string[] | undefined; skipClients: string[] | undefined }>> {
   const records = await stageRecords(loaded);
   const candidates = named ?? loaded.config.clients.map((c) => c.id);
-  const inShadow = candidates.filter((id) => namespaceForStage(records, id) === SHADOW_NAMESPACE);
+  const inShadow = candidates.filter((id) => stageOf(records, id) === 'shadow');
   const serving = named ? named.filter((id) => !inShadow.includes(id)) : undefined;
   return [
     ...(serving === undefined || serving.length > 0 ? [{ tables: modelTables(undefined), clients: serving, skipClients: inShadow }] : []),
